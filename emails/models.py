@@ -1,0 +1,74 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from hatch.models import TimestampedModel
+
+# RFC 5322 caps a header line at 998 characters; a subject must fit on one.
+SUBJECT_MAX_LENGTH = 998
+BODY_MAX_LENGTH = 100_000
+RECIPIENTS_MAX = 50  # per cc and per bcc list
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    BOUNCED = "bounced", "Bounced"
+    DROPPED = "dropped", "Dropped"
+    FAILED = "failed", "Failed"
+
+
+class Email(TimestampedModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    to_email = models.EmailField()
+    from_email = models.EmailField()
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
+    body = models.TextField(help_text="The plain-text part.")
+    html_content = models.TextField(blank=True, help_text="The optional HTML part.")
+    # Lists of addresses. JSON rather than a Postgres array so the development SQLite
+    # fallback runs the same migrations.
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    reply_to = models.EmailField(blank=True)
+    attachments = models.JSONField(
+        default=list, blank=True, help_text="Metadata only: filename, type and size."
+    )
+    status = models.CharField(
+        max_length=16, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    # SendGrid's X-Message-Id once SendGrid has accepted the email.
+    provider_message_id = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    provider_response = models.JSONField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=EmailStatus.values), name="email_status_valid"
+            ),
+            # A line break in a subject would let a caller inject headers.
+            models.CheckConstraint(
+                condition=~models.Q(subject__contains="\n") & ~models.Q(subject__contains="\r"),
+                name="email_subject_single_line",
+            ),
+            models.CheckConstraint(condition=~models.Q(subject=""), name="email_subject_not_empty"),
+        ]
+        indexes = [
+            # The email list: newest first, keyset-paginated on (time, id).
+            models.Index(fields=["-created_at", "-id"], name="email_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.to_email}: {self.subject[:60]}"

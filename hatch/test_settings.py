@@ -1,0 +1,24 @@
+"""Settings for the test suite: the real settings on PostgreSQL, with fixed test values.
+
+Tests always run on PostgreSQL (never the SQLite development fallback); point
+DATABASE_URL elsewhere to use another server.
+"""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hatch")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+
+from hatch.settings import *  # noqa: F403
+
+# The manifest storage needs collectstatic; tests render pages without it.
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+TWILIO_FROM_NUMBER = "+15005550006"
+TWILIO_EXTRA_FROM_NUMBERS = ["+14155550100"]
+SENDGRID_FROM_EMAIL = "team@hatch.test"
+SENDGRID_EXTRA_FROM_EMAILS = ["support@hatch.test", "@sales.hatch.test"]
+# Serve static files from the app folders; tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,150 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+
+from hatch.contacts import CONTACT_MAX_LENGTH
+from hatch.models import TimestampedModel
+
+BODY_MAX_LENGTH = 1600  # Twilio refuses longer bodies (error 21617)
+PREVIEW_LENGTH = 120
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", "SMS"
+    INTERNAL = "internal", "Internal"
+
+
+class Direction(models.TextChoices):
+    # Twilio's vocabulary, so provider payloads and Hatch records read alike.
+    OUTBOUND = "outbound-api", "Outbound"
+    INBOUND = "inbound", "Inbound"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    UNDELIVERED = "undelivered", "Undelivered"
+    FAILED = "failed", "Failed"
+    RECEIVED = "received", "Received"
+
+
+class Conversation(TimestampedModel):
+    """The thread between two contacts, with a summary of it kept on the row.
+
+    The id is derived from the two normalised contacts (hatch.contacts.conversation_id_for).
+    The summary columns are updated in the same transaction as every new message, so the
+    conversation list reads this table alone and never aggregates over messages.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    # The two normalised contacts, in sorted order.
+    participant_a = models.CharField(max_length=CONTACT_MAX_LENGTH)
+    participant_b = models.CharField(max_length=CONTACT_MAX_LENGTH)
+    # Seen from Hatch's side as of the latest message: who a reply goes to, and who we are.
+    reply_to = models.CharField(max_length=CONTACT_MAX_LENGTH)
+    own_contact = models.CharField(max_length=CONTACT_MAX_LENGTH)
+    has_phone_numbers = models.BooleanField()
+    last_message_at = models.DateTimeField()
+    last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
+    message_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant_a", "participant_b"], name="conversation_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(message_count__gte=0), name="conversation_count_not_negative"
+            ),
+        ]
+        indexes = [
+            # The conversation list: newest activity first, keyset-paginated on (time, id).
+            models.Index(fields=["-last_message_at", "-id"], name="conversation_activity_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reply_to} ↔ {self.own_contact}"
+
+    @property
+    def channel(self) -> str:
+        return Channel.SMS if self.has_phone_numbers else Channel.INTERNAL
+
+
+class Message(TimestampedModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    to_contact = models.CharField(max_length=CONTACT_MAX_LENGTH)
+    from_contact = models.CharField(max_length=CONTACT_MAX_LENGTH)
+    body = models.TextField()
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices)
+    status = models.CharField(max_length=16, choices=MessageStatus.choices)
+    # Twilio's MessageSid once the provider has accepted the message.
+    provider_message_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    num_segments = models.PositiveSmallIntegerField(default=1)
+    num_media = models.PositiveSmallIntegerField(default=0)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The Hatch user who sent an outbound message.",
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    models.lookups.GreaterThanOrEqual(Length("body"), 1),
+                    models.lookups.LessThanOrEqual(Length("body"), BODY_MAX_LENGTH),
+                ),
+                name="message_body_length",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(channel__in=Channel.values), name="message_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(direction__in=Direction.values),
+                name="message_direction_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MessageStatus.values), name="message_status_valid"
+            ),
+            # Internal messages never leave the database: they are delivered when stored.
+            models.CheckConstraint(
+                condition=~models.Q(channel=Channel.INTERNAL)
+                | models.Q(status=MessageStatus.DELIVERED),
+                name="message_internal_is_delivered",
+            ),
+            # "received" belongs to inbound messages and only to them.
+            models.CheckConstraint(
+                condition=models.Q(direction=Direction.INBOUND, status=MessageStatus.RECEIVED)
+                | (
+                    models.Q(direction=Direction.OUTBOUND)
+                    & ~models.Q(status=MessageStatus.RECEIVED)
+                ),
+                name="message_received_iff_inbound",
+            ),
+        ]
+        indexes = [
+            # A thread: the newest messages of one conversation, keyset-paginated on (time, id).
+            models.Index(fields=["conversation", "-created_at", "-id"], name="message_thread_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_contact} → {self.to_contact}: {self.body[:40]}"
+
+    @property
+    def is_delivered(self) -> bool:
+        return self.status in (MessageStatus.DELIVERED, MessageStatus.RECEIVED)
