@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Makes sure the services the test suite talks to are up: PostgreSQL (and Chromium for the
+# browser tests). Starts or installs what is missing where it can, and says what it did.
+set -euo pipefail
+
+pg_host=127.0.0.1
+pg_port=5432
+
+if ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
+    if command -v pg_ctlcluster >/dev/null && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
+        version=$(ls /etc/postgresql | sort -V | tail -n 1)
+        echo "services: starting PostgreSQL $version"
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start
+        for _ in $(seq 1 30); do pg_isready -q -h "$pg_host" -p "$pg_port" && break; sleep 1; done
+    fi
+fi
+if ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
+    echo "services: PostgreSQL is not answering on $pg_host:$pg_port. Start it, or set DATABASE_URL." >&2
+    exit 1
+fi
+
+chromium=${HATCH_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "services: installing Chromium for the browser tests (apt-get install chromium)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq chromium >/dev/null
+    else
+        echo "services: the browser tests need Chromium at $chromium." >&2
+        echo "  Install it (sudo apt-get install chromium) or set HATCH_CHROMIUM." >&2
+        exit 1
+    fi
+fi
