@@ -140,6 +140,8 @@ class Message(TimestampedModel):
         indexes = [
             # A thread: the newest messages of one conversation, keyset-paginated on (time, id).
             models.Index(fields=["conversation", "-created_at", "-id"], name="message_thread_idx"),
+            # Every message newest first: GET /api/messages and the admin's message list.
+            models.Index(fields=["-created_at", "-id"], name="message_recent_idx"),
         ]
 
     def __str__(self):

@@ -172,6 +172,11 @@ def _internal_sender(sender: str | None, user: AbstractBaseUser | None) -> Conta
     return contact
 
 
+def conversation_preview(body: str) -> str:
+    """The one-line preview a conversation shows of its newest message."""
+    return " ".join(body.split())[:PREVIEW_LENGTH]
+
+
 def _conversation_record_message(
     *, own: Contact, other: Contact, body: str, at: datetime
 ) -> uuid.UUID:
@@ -183,7 +188,7 @@ def _conversation_record_message(
     trip, and the row lock it takes serialises concurrent senders to the same pair.
     """
     conversation_id = conversation_id_for(own.value, other.value)
-    preview = " ".join(body.split())[:PREVIEW_LENGTH]
+    preview = conversation_preview(body)
     is_newest = Q(last_message_at__lte=at)
     summary = dict(
         message_count=F("message_count") + 1,
