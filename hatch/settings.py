@@ -105,7 +105,7 @@ STORAGES = {
         # no collectstatic step stands between an edit and a reload.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        else "hatch.storage.StaticStorage",
     },
 }
 

@@ -20,5 +20,6 @@ TWILIO_FROM_NUMBER = "+15005550006"
 TWILIO_EXTRA_FROM_NUMBERS = ["+14155550100"]
 SENDGRID_FROM_EMAIL = "team@hatch.test"
 SENDGRID_EXTRA_FROM_EMAILS = ["support@hatch.test", "@sales.hatch.test"]
-# Serve static files from the app folders; tests never run collectstatic.
+# Serve static files from the source folders; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

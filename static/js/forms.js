@@ -1,0 +1,76 @@
+// Forms and dialogs: show the API's errors where they belong, and close modals the usual ways.
+//
+// Conventions in the templates: a control is named like the API field it feeds; its message
+// goes to the element with id "<control id>-error"; the form's general message goes to
+// "<form id>-error".
+
+export function clearErrors(form) {
+  for (const element of form.querySelectorAll(".field-error")) {
+    element.textContent = "";
+    element.hidden = true;
+  }
+  for (const control of form.querySelectorAll("[aria-invalid]")) {
+    control.removeAttribute("aria-invalid");
+  }
+  const general = document.getElementById(`${form.id}-error`);
+  general.textContent = "";
+  general.hidden = true;
+}
+
+// Field messages go under their fields; the server's sentence goes on top whenever some
+// of it could not be placed, so nothing the server said is lost.
+export function showErrors(form, error) {
+  clearErrors(form);
+  let firstInvalid = null;
+  let unplaced = Object.keys(error.fields ?? {}).length === 0;
+  for (const [name, messages] of Object.entries(error.fields ?? {})) {
+    const control = form.elements.namedItem(name);
+    const target = control?.id ? document.getElementById(`${control.id}-error`) : null;
+    if (!target) {
+      unplaced = true;
+      continue;
+    }
+    target.textContent = messages.join(" ");
+    target.hidden = false;
+    control.setAttribute("aria-invalid", "true");
+    firstInvalid ??= control;
+  }
+  if (unplaced) {
+    const general = document.getElementById(`${form.id}-error`);
+    general.textContent = error.message;
+    general.hidden = false;
+  }
+  firstInvalid?.focus();
+}
+
+export function setBusy(form, busy) {
+  form.setAttribute("aria-busy", busy ? "true" : "false");
+  for (const button of form.querySelectorAll("button[type=submit]")) {
+    button.disabled = busy;
+  }
+}
+
+// A modal <dialog> closes on Esc (natively), on any [data-close] button, and on a click on
+// its backdrop: the click's target is then the dialog itself, outside its box.
+export function setupDialog(dialog, { onClose } = {}) {
+  for (const button of dialog.querySelectorAll("[data-close]")) {
+    button.addEventListener("click", () => dialog.close());
+  }
+  dialog.addEventListener("click", (event) => {
+    if (event.target !== dialog) {
+      return;
+    }
+    const box = dialog.getBoundingClientRect();
+    const inside =
+      event.clientX >= box.left &&
+      event.clientX <= box.right &&
+      event.clientY >= box.top &&
+      event.clientY <= box.bottom;
+    if (!inside) {
+      dialog.close();
+    }
+  });
+  if (onClose) {
+    dialog.addEventListener("close", onClose);
+  }
+}
