@@ -18,9 +18,11 @@ find_python() {
     # pyenv keeps versions that are installed but not selected out of PATH.
     local pyenv_root
     pyenv_root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
-    for candidate in "$pyenv_root"/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do
+    # Newest first.
+    while read -r candidate; do
         [ -x "$candidate" ] && candidates+=("$candidate")
-    done
+    done < <(ls -d "$pyenv_root"/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] \
+        /usr/bin/python3.1[2-9] 2>/dev/null | sort -rV)
     for candidate in "${candidates[@]}"; do
         [ -n "$candidate" ] || continue
         if is_suitable "$candidate"; then
