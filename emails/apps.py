@@ -6,4 +6,4 @@ class EmailsConfig(AppConfig):
     verbose_name = "Emails"
 
     def ready(self):
-        from emails import checks  # noqa: F401  (registers the system checks)
+        from emails import checks, signals  # noqa: F401  (registers checks and handlers)

@@ -2,8 +2,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-from hatch.models import TimestampedModel
+from hatch.models import DeliveryAttempt, TimestampedModel
 
 # RFC 5322 caps a header line at 998 characters; a subject must fit on one.
 SUBJECT_MAX_LENGTH = 998
@@ -19,6 +20,18 @@ class EmailStatus(models.TextChoices):
     BOUNCED = "bounced", "Bounced"
     DROPPED = "dropped", "Dropped"
     FAILED = "failed", "Failed"
+
+
+# Statuses only move up; see messaging.models.STATUS_RANK.
+STATUS_RANK = {
+    EmailStatus.QUEUED: 0,
+    EmailStatus.SENDING: 1,
+    EmailStatus.SENT: 2,
+    EmailStatus.DELIVERED: 3,
+    EmailStatus.BOUNCED: 3,
+    EmailStatus.DROPPED: 3,
+    EmailStatus.FAILED: 3,
+}
 
 
 class Email(TimestampedModel):
@@ -42,7 +55,12 @@ class Email(TimestampedModel):
     # SendGrid's X-Message-Id once SendGrid has accepted the email.
     provider_message_id = models.CharField(max_length=128, unique=True, null=True, blank=True)
     provider_response = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
     error_message = models.TextField(blank=True)
+    # The outbox: how often a worker claimed it, when it is next due, when it was claimed.
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -68,7 +86,51 @@ class Email(TimestampedModel):
         indexes = [
             # The email list: newest first, keyset-paginated on (time, id).
             models.Index(fields=["-created_at", "-id"], name="email_recent_idx"),
+            # The sweeper: the few emails still waiting for or in a provider call.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=models.Q(status__in=["queued", "sending"]),
+                name="email_outbox_idx",
+            ),
         ]
 
     def __str__(self):
         return f"{self.to_email}: {self.subject[:60]}"
+
+
+class EmailAttempt(DeliveryAttempt):
+    email = models.ForeignKey(Email, on_delete=models.CASCADE, related_name="attempts")
+
+    class Meta(DeliveryAttempt.Meta):
+        pass
+
+
+class EmailEvent(models.Model):
+    """One event from SendGrid's Event Webhook, kept with its raw payload.
+
+    SendGrid delivers events at least once, and sg_event_id may change between retries, so
+    an event is also recognised by (sg_message_id, event, timestamp, recipient).
+    """
+
+    email = models.ForeignKey(
+        Email, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    event = models.CharField(max_length=32)
+    provider_event_id = models.CharField(max_length=128, unique=True, null=True, blank=True)
+    provider_message_id = models.CharField(max_length=256, blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_message_id", "event", "occurred_at", "recipient"],
+                name="email_event_natural_key",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} {self.recipient}"

@@ -1,13 +1,29 @@
 """Every write to email records goes through these functions."""
 
+import logging
+import uuid
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from emails.models import BODY_MAX_LENGTH, RECIPIENTS_MAX, SUBJECT_MAX_LENGTH, Email, EmailStatus
+from emails.models import (
+    BODY_MAX_LENGTH,
+    RECIPIENTS_MAX,
+    STATUS_RANK,
+    SUBJECT_MAX_LENGTH,
+    Email,
+    EmailEvent,
+    EmailStatus,
+)
+from emails.providers.sendgrid import EVENT_STATUS_MAP, HATCH_ID_ARG
 from hatch.errors import ValidationError
+
+logger = logging.getLogger(__name__)
 
 
 def email_send(
@@ -52,8 +68,87 @@ def email_send(
             bcc=_address_list(bcc, field="bcc"),
             reply_to=_address(reply_to, field="reply_to") if reply_to else "",
             status=EmailStatus.QUEUED,
+            next_attempt_at=timezone.now(),
             sent_by=user if user is not None and user.is_authenticated else None,
         )
+
+
+def email_deliver(*, email_id: str) -> str:
+    """Send one queued email through its provider (the task's body; see hatch.delivery)."""
+    from emails.delivery import email_outbox
+
+    return email_outbox.deliver(email_id)
+
+
+def email_events_apply(*, events: list[dict]) -> dict[str, int]:
+    """Store SendGrid events and move each email's status forward; return counts.
+
+    An event is matched to its email by the Hatch id sent in custom_args, else by the
+    X-Message-Id that prefixes sg_message_id. Duplicates (same sg_event_id, or same message,
+    event, time and recipient) are stored once. Statuses never move backwards.
+    """
+    counts = {"stored": 0, "duplicates": 0, "unmatched": 0}
+    for event in events:
+        with transaction.atomic():
+            email = _email_for_event(event)
+            try:
+                with transaction.atomic():
+                    EmailEvent.objects.create(
+                        email=email,
+                        event=str(event.get("event", ""))[:32],
+                        provider_event_id=str(event.get("sg_event_id") or "")[:128] or None,
+                        provider_message_id=str(event.get("sg_message_id") or "")[:256],
+                        recipient=str(event.get("email") or "")[:254],
+                        occurred_at=_event_time(event.get("timestamp")),
+                        payload=event,
+                    )
+            except IntegrityError:
+                counts["duplicates"] += 1
+                continue
+            counts["stored"] += 1
+            if email is None:
+                counts["unmatched"] += 1
+                logger.info("SendGrid %s event for an unknown email", event.get("event"))
+                continue
+            _email_apply_event(email, event)
+    return counts
+
+
+def _email_for_event(event: dict) -> Email | None:
+    emails = Email.objects.select_for_update()
+    try:
+        hatch_id = uuid.UUID(str(event.get(HATCH_ID_ARG, "")))
+    except ValueError:
+        hatch_id = None
+    if hatch_id is not None:
+        email = emails.filter(id=hatch_id).first()
+        if email is not None:
+            return email
+    # sg_message_id is the X-Message-Id followed by ".filter..." routing details.
+    message_id = str(event.get("sg_message_id") or "").split(".", 1)[0]
+    return emails.filter(provider_message_id=message_id).first() if message_id else None
+
+
+def _email_apply_event(email: Email, event: dict) -> None:
+    new_status = EVENT_STATUS_MAP.get(str(event.get("event")))
+    if new_status is None or STATUS_RANK[new_status] <= STATUS_RANK[email.status]:
+        return
+    email.status = new_status
+    changed = ["status", "updated_at"]
+    if new_status == EmailStatus.DELIVERED:
+        email.delivered_at = _event_time(event.get("timestamp"))
+        changed.append("delivered_at")
+    elif reason := event.get("reason") or event.get("response"):
+        email.error_message = str(reason)
+        changed.append("error_message")
+    email.save(update_fields=changed)
+
+
+def _event_time(timestamp) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(timestamp), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return timezone.now()
 
 
 def email_senders() -> list[str]:

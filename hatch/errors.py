@@ -22,3 +22,9 @@ class ValidationError(ApplicationError):
 
 class NotFound(ApplicationError):
     status_code = 404
+
+
+class Conflict(ApplicationError):
+    """The request is well formed, but the state of things forbids it (e.g. an opt-out)."""
+
+    status_code = 409

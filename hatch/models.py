@@ -10,3 +10,24 @@ class TimestampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class AttemptOutcome(models.TextChoices):
+    SENT = "sent", "Sent"
+    RETRY = "retry", "Failed, will retry"
+    FAILED = "failed", "Failed for good"
+    INTERRUPTED = "interrupted", "Interrupted (worker stopped)"
+
+
+class DeliveryAttempt(models.Model):
+    """One call to a provider for one record: when, how long, and what came of it."""
+
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["started_at"]

@@ -8,6 +8,7 @@ a missing one stops the process at start-up instead of running with a guessable 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_tasks_db",
     "messaging",
     "emails",
 ]
@@ -142,6 +144,75 @@ TWILIO_EXTRA_FROM_NUMBERS = env.list("TWILIO_EXTRA_FROM_NUMBERS", default=[])
 # or whole domains written as "@example.com".
 SENDGRID_FROM_EMAIL = env.str("SENDGRID_FROM_EMAIL", default="hatch@example.com" if DEBUG else "")
 SENDGRID_EXTRA_FROM_EMAILS = env.list("SENDGRID_EXTRA_FROM_EMAILS", default=[])
+
+# Delivery: providers, the task queue, retries.
+#
+# Each channel's provider is "twilio"/"sendgrid" when credentials are set, otherwise
+# "console" (logs instead of sending) in development. Outside development a missing
+# provider stops the process at start-up; "console" must then be asked for by name.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio.com")
+SENDGRID_API_KEY = env.str("SENDGRID_API_KEY", default="")
+SENDGRID_API_HOST = env.str("SENDGRID_API_HOST", default="https://api.sendgrid.com")
+# The base64 P-256 public key SendGrid shows for its signed Event Webhook.
+SENDGRID_WEBHOOK_PUBLIC_KEY = env.str("SENDGRID_WEBHOOK_PUBLIC_KEY", default="")
+# Where providers reach Hatch: callback URLs are built from it, and Twilio's signatures are
+# checked against it (so they hold behind a TLS-terminating proxy).
+PUBLIC_BASE_URL = env.str(
+    "PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")
+
+SMS_PROVIDER = env.str(
+    "SMS_PROVIDER",
+    default="twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "console" if DEBUG else "",
+)
+EMAIL_PROVIDER = env.str(
+    "EMAIL_PROVIDER", default="sendgrid" if SENDGRID_API_KEY else "console" if DEBUG else ""
+)
+if SMS_PROVIDER not in ("twilio", "console"):
+    raise ImproperlyConfigured(
+        "No SMS provider: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, "
+        "or SMS_PROVIDER=console to log messages instead of sending them."
+    )
+if EMAIL_PROVIDER not in ("sendgrid", "console"):
+    raise ImproperlyConfigured(
+        "No email provider: set SENDGRID_API_KEY, "
+        "or EMAIL_PROVIDER=console to log emails instead of sending them."
+    )
+if SMS_PROVIDER == "twilio" and not PUBLIC_BASE_URL:
+    raise ImproperlyConfigured("Set PUBLIC_BASE_URL: Twilio calls Hatch back there.")
+
+# Webhooks without a valid provider signature answer 403. Turning the check off is a
+# development convenience only.
+WEBHOOK_SIGNATURES_REQUIRED = env.bool("WEBHOOK_SIGNATURES_REQUIRED", default=True)
+if not WEBHOOK_SIGNATURES_REQUIRED and not DEBUG:
+    raise ImproperlyConfigured("WEBHOOK_SIGNATURES_REQUIRED=false is allowed only with DEBUG.")
+
+# Seconds before a provider call is abandoned (connect and read).
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
+# Transient failures (timeouts, 5xx, 429) are retried with exponential backoff and jitter,
+# up to this many attempts in all; then the record is marked failed.
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)
+DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=2.0)
+DELIVERY_RETRY_MAX_SECONDS = env.float("DELIVERY_RETRY_MAX_SECONDS", default=300.0)
+# The sweeper re-enqueues records "queued" this long past their due time (a lost
+# enqueue), and re-queues records "sending" this long (a worker that died mid-call).
+OUTBOX_QUEUED_GRACE_SECONDS = env.int("OUTBOX_QUEUED_GRACE_SECONDS", default=60)
+OUTBOX_SENDING_TIMEOUT_SECONDS = env.int("OUTBOX_SENDING_TIMEOUT_SECONDS", default=600)
+
+# django.tasks. "database" is the django-tasks-db queue, worked by `manage.py db_worker`;
+# "immediate" runs each task in the process that enqueues it (the zero-setup run).
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django.tasks.backends.dummy.DummyBackend",
+}
+TASK_BACKEND = env.str("TASK_BACKEND", default="database")
+if TASK_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASK_BACKEND must be one of {sorted(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,17 @@ import os
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hatch")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+# Real providers, with test credentials. Their base URLs point at a closed local port so that
+# nothing ever leaves the machine; tests that send start hatch.fake_providers and point the
+# SDKs at it.
+os.environ.setdefault("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+os.environ.setdefault("TWILIO_AUTH_TOKEN", "test-auth-token")
+os.environ.setdefault("TWILIO_API_BASE_URL", "http://127.0.0.1:9")
+os.environ.setdefault("SENDGRID_API_KEY", "SG.test-key")
+os.environ.setdefault("SENDGRID_API_HOST", "http://127.0.0.1:9")
+os.environ.setdefault("PUBLIC_BASE_URL", "https://hatch.test")
+# Enqueued tasks are recorded, not run: tests run the pipeline step by step.
+os.environ.setdefault("TASK_BACKEND", "dummy")
 
 from hatch.settings import *  # noqa: F403
 

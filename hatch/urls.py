@@ -4,8 +4,10 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from emails.api import EmailViewSet
+from emails.webhooks import SendGridEventsView
 from hatch import views
 from messaging.api import ConversationViewSet, MessageViewSet
+from messaging.webhooks import InboundSmsView, StatusCallbackView
 
 router = DefaultRouter(trailing_slash=False)
 router.register("conversations", ConversationViewSet, basename="conversation")
@@ -31,6 +33,9 @@ urlpatterns = [
     ),
     path("api/", include(router.urls)),
     path("health", views.health, name="health"),
+    path("webhooks/twilio/sms", InboundSmsView.as_view(), name="twilio-inbound"),
+    path("webhooks/twilio/status", StatusCallbackView.as_view(), name="twilio-status"),
+    path("webhooks/sendgrid/events", SendGridEventsView.as_view(), name="sendgrid-events"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

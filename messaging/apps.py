@@ -6,4 +6,4 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self):
-        from messaging import checks  # noqa: F401  (registers the system checks)
+        from messaging import checks, signals  # noqa: F401  (registers checks and handlers)

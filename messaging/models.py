@@ -3,9 +3,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
+from django.utils import timezone
 
 from hatch.contacts import CONTACT_MAX_LENGTH
-from hatch.models import TimestampedModel
+from hatch.models import DeliveryAttempt, TimestampedModel
 
 BODY_MAX_LENGTH = 1600  # Twilio refuses longer bodies (error 21617)
 PREVIEW_LENGTH = 120
@@ -30,6 +31,19 @@ class MessageStatus(models.TextChoices):
     UNDELIVERED = "undelivered", "Undelivered"
     FAILED = "failed", "Failed"
     RECEIVED = "received", "Received"
+
+
+# Statuses only move up this ladder; a late or repeated event for a lower rung changes
+# nothing. The three terminal statuses share the top rung: the first one to arrive wins.
+STATUS_RANK = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.SENT: 2,
+    MessageStatus.DELIVERED: 3,
+    MessageStatus.UNDELIVERED: 3,
+    MessageStatus.FAILED: 3,
+    MessageStatus.RECEIVED: 3,
+}
 
 
 class Conversation(TimestampedModel):
@@ -91,6 +105,12 @@ class Message(TimestampedModel):
     error_message = models.TextField(blank=True)
     num_segments = models.PositiveSmallIntegerField(default=1)
     num_media = models.PositiveSmallIntegerField(default=0)
+    # Inbound MMS: [{"url": ..., "content_type": ...}, ...] as Twilio sent them.
+    media = models.JSONField(default=list, blank=True)
+    # The outbox: how often a worker claimed it, when it is next due, when it was claimed.
+    attempt_count = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -142,6 +162,12 @@ class Message(TimestampedModel):
             models.Index(fields=["conversation", "-created_at", "-id"], name="message_thread_idx"),
             # Every message newest first: GET /api/messages and the admin's message list.
             models.Index(fields=["-created_at", "-id"], name="message_recent_idx"),
+            # The sweeper: the few messages still waiting for or in a provider call.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=models.Q(status__in=["queued", "sending"]),
+                name="message_outbox_idx",
+            ),
         ]
 
     def __str__(self):
@@ -150,3 +176,42 @@ class Message(TimestampedModel):
     @property
     def is_delivered(self) -> bool:
         return self.status in (MessageStatus.DELIVERED, MessageStatus.RECEIVED)
+
+
+class MessageAttempt(DeliveryAttempt):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attempts")
+
+    class Meta(DeliveryAttempt.Meta):
+        pass
+
+
+class MessageEvent(models.Model):
+    """A status callback from Twilio, kept as received (also for unknown messages)."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    provider_message_id = models.CharField(max_length=64, blank=True)
+    provider_status = models.CharField(max_length=32)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self):
+        return f"{self.provider_message_id}: {self.provider_status}"
+
+
+class OptOut(TimestampedModel):
+    """A phone number that replied STOP (or made Twilio answer 21610): never send to it.
+
+    The row is deleted when the number opts back in with START, YES or UNSTOP.
+    """
+
+    phone = models.CharField(max_length=CONTACT_MAX_LENGTH, unique=True)
+    reason = models.CharField(max_length=64, help_text='e.g. "keyword STOP" or "Twilio 21610"')
+
+    def __str__(self):
+        return self.phone

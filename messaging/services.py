@@ -4,6 +4,7 @@ Views, viewsets, commands and (later) webhooks and tasks call them; they hold no
 their own. Each service validates first, then writes inside one short transaction.
 """
 
+import logging
 import uuid
 from datetime import datetime
 
@@ -14,18 +15,37 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from hatch.contacts import Contact, ContactKind, conversation_id_for, normalise_phone, parse_contact
-from hatch.errors import ValidationError
+from hatch.contacts import (
+    CONTACT_MAX_LENGTH,
+    Contact,
+    ContactKind,
+    conversation_id_for,
+    normalise_phone,
+    parse_contact,
+)
+from hatch.errors import Conflict, ValidationError
 from messaging.models import (
     BODY_MAX_LENGTH,
     PREVIEW_LENGTH,
+    STATUS_RANK,
     Channel,
     Conversation,
     Direction,
     Message,
+    MessageEvent,
     MessageStatus,
+    OptOut,
 )
+from messaging.providers.twilio import OPTED_OUT
+from messaging.providers.twilio import STATUS_MAP as TWILIO_STATUS_MAP
 from messaging.segments import count_segments
+
+logger = logging.getLogger(__name__)
+
+# Twilio's default opt-out keywords on long codes, with the two the FCC added; matched
+# against the whole trimmed body, ignoring case ("Stop please" is not an opt-out).
+OPT_OUT_KEYWORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+OPT_IN_KEYWORDS = {"START", "YES", "UNSTOP"}
 
 
 def message_send(
@@ -48,6 +68,12 @@ def message_send(
     if recipient.is_phone:
         from_contact = _sms_sender(sender)
         channel, status = Channel.SMS, MessageStatus.QUEUED
+        if OptOut.objects.filter(phone=recipient.value).exists():
+            raise Conflict(
+                f"{recipient.value} has opted out of messages (replied STOP). "
+                "They can opt back in by texting START.",
+                field="to",
+            )
     else:
         from_contact = _internal_sender(sender, user)
         channel, status = Channel.INTERNAL, MessageStatus.DELIVERED
@@ -69,6 +95,7 @@ def message_send(
             sent_by=user if user is not None and user.is_authenticated else None,
             created_at=now,
             delivered_at=now if status == MessageStatus.DELIVERED else None,
+            next_attempt_at=now if status == MessageStatus.QUEUED else None,
         )
 
 
@@ -78,25 +105,27 @@ def message_receive(
     to_contact: str,
     body: str,
     provider_message_id: str | None = None,
-    num_media: int = 0,
+    media: list[dict] | None = None,
+    opt_out_type: str = "",
     received_at: datetime | None = None,
 ) -> tuple[Message, bool]:
     """Store an inbound SMS; return ``(message, created)``.
 
     A MessageSid seen before returns the stored message unchanged, so a provider's retry
-    never duplicates a message.
+    never duplicates a message. An opt-out keyword (STOP, ...) opts the sender out and an
+    opt-in keyword (START, ...) back in; Twilio's OptOutType, when sent, decides instead.
     """
     if provider_message_id:
         existing = Message.objects.filter(provider_message_id=provider_message_id).first()
         if existing is not None:
             return existing, False
-    sender = parse_contact(from_contact, field="From")
-    recipient = parse_contact(to_contact, field="To")
-    if not (sender.is_phone and recipient.is_phone):
-        raise ValidationError("An inbound SMS needs phone numbers in 'From' and 'To'.")
+    sender = _inbound_contact(from_contact, field="From")
+    recipient = _inbound_contact(to_contact, field="To")
+    media = media or []
     # An inbound SMS may carry only media; the body then says so rather than being empty.
     body = body[:BODY_MAX_LENGTH] if body.strip() else "(media message)"
     at = received_at or timezone.now()
+    keyword = (opt_out_type or body).strip().upper()
     try:
         with transaction.atomic():
             conversation_id = _conversation_record_message(
@@ -112,16 +141,110 @@ def message_receive(
                 status=MessageStatus.RECEIVED,
                 provider_message_id=provider_message_id or None,
                 num_segments=count_segments(body).segments,
-                num_media=num_media,
+                num_media=len(media),
+                media=media,
                 created_at=at,
                 delivered_at=at,
             )
+            if keyword in OPT_OUT_KEYWORDS:
+                OptOut.objects.get_or_create(
+                    phone=sender.value, defaults={"reason": f"keyword {keyword}"}
+                )
+            elif keyword in OPT_IN_KEYWORDS:
+                OptOut.objects.filter(phone=sender.value).delete()
     except IntegrityError:
         # The same MessageSid arrived twice at once and the other request stored it first.
         if provider_message_id:
             return Message.objects.get(provider_message_id=provider_message_id), False
         raise
     return message, True
+
+
+def _inbound_contact(raw: str, *, field: str) -> Contact:
+    """Read a contact the provider reported; keep what cannot be parsed rather than lose it.
+
+    Short codes ("12345") and alphanumeric sender ids are real senders but no E.164 number.
+    """
+    try:
+        return parse_contact(raw, field=field)
+    except ValidationError:
+        value = raw.strip()[:CONTACT_MAX_LENGTH]
+        if not value:
+            raise
+        return Contact(value, ContactKind.PHONE)
+
+
+def message_deliver(*, message_id: str) -> str:
+    """Send one queued SMS through its provider (the task's body; see hatch.delivery)."""
+    from messaging.delivery import sms_outbox
+
+    return sms_outbox.deliver(message_id)
+
+
+def message_status_apply(
+    *,
+    provider_message_id: str,
+    provider_status: str,
+    message_id: str = "",
+    error_code: str = "",
+    error_message: str = "",
+    payload: dict,
+) -> Message | None:
+    """Apply a Twilio status callback; return the message, or None if it is unknown.
+
+    Statuses only move forward (STATUS_RANK), so callbacks that arrive late, twice or out
+    of order change nothing; the first error code is kept. Every callback is stored.
+    """
+    code = int(error_code) if str(error_code).isdigit() else None
+    with transaction.atomic():
+        message = _message_for_callback(provider_message_id, message_id)
+        MessageEvent.objects.create(
+            message=message,
+            provider_message_id=provider_message_id,
+            provider_status=provider_status,
+            error_code=code,
+            payload=payload,
+        )
+        if message is None:
+            logger.info("Status %r for unknown message %s", provider_status, provider_message_id)
+            return None
+        changed = []
+        if provider_message_id and not message.provider_message_id:
+            message.provider_message_id = provider_message_id
+            changed.append("provider_message_id")
+        new_status = TWILIO_STATUS_MAP.get(provider_status)
+        if new_status and STATUS_RANK[new_status] > STATUS_RANK[message.status]:
+            message.status = new_status
+            changed.append("status")
+            now = timezone.now()
+            if new_status == MessageStatus.DELIVERED:
+                message.delivered_at = now
+                changed.append("delivered_at")
+            if not message.sent_at:
+                message.sent_at = now
+                changed.append("sent_at")
+        if code is not None and message.error_code is None:
+            message.error_code, message.error_message = code, error_message
+            changed += ["error_code", "error_message"]
+        if changed:
+            message.save(update_fields=[*changed, "updated_at"])
+        if str(code) == OPTED_OUT:
+            OptOut.objects.get_or_create(
+                phone=message.to_contact, defaults={"reason": f"Twilio {OPTED_OUT}"}
+            )
+    return message
+
+
+def _message_for_callback(provider_message_id: str, message_id: str) -> Message | None:
+    outbound = Message.objects.select_for_update().filter(direction=Direction.OUTBOUND)
+    if provider_message_id:
+        message = outbound.filter(provider_message_id=provider_message_id).first()
+        if message is not None:
+            return message
+    try:
+        return outbound.filter(id=uuid.UUID(message_id)).first() if message_id else None
+    except ValueError:
+        return None
 
 
 def _clean_body(body: str) -> str:

@@ -1,0 +1,44 @@
+"""SendGrid's signed Event Webhook."""
+
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from sendgrid.helpers.eventwebhook import EventWebhook
+
+from emails import services
+from hatch.webhooks import WebhookView
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
+TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
+
+
+class SendGridEventsView(WebhookView):
+    provider = "SendGrid"
+
+    def signature_is_valid(self, request: HttpRequest) -> bool:
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+        if not (signature and timestamp and settings.SENDGRID_WEBHOOK_PUBLIC_KEY):
+            return False
+        try:
+            # The exact bytes received: re-serialised JSON would not verify.
+            payload = request.body.decode("utf-8")
+            verifier = EventWebhook(settings.SENDGRID_WEBHOOK_PUBLIC_KEY)
+            return verifier.verify_signature(payload, signature, timestamp)
+        except (ValueError, TypeError, UnicodeDecodeError):
+            # A malformed key, signature or body is as good as a wrong signature.
+            return False
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        try:
+            events = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return JsonResponse({"error": "The body is not JSON."}, status=400)
+        if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
+            return JsonResponse({"error": "Expected a JSON array of event objects."}, status=400)
+        counts = services.email_events_apply(events=events)
+        return JsonResponse(counts)

@@ -1,0 +1,216 @@
+"""The outbox: how a stored record reaches its provider exactly once, or fails visibly.
+
+The record row is the outbox entry; it exists before any network call. A delivery:
+
+1. claims the record with one compare-and-swap UPDATE (queued -> sending), so two workers
+   never send the same record;
+2. calls the provider outside any transaction, with a timeout;
+3. records the attempt and the outcome in one short transaction: sent, back to queued with
+   a backoff (transient error), or failed (permanent error, or too many attempts).
+
+A worker that dies between 1 and 3 leaves a "sending" row; the sweeper puts it back in the
+queue after OUTBOX_SENDING_TIMEOUT_SECONDS. That is the one case in which a record can reach
+the provider twice: the provider accepted it, and the worker died before writing down that
+it had. Nothing is ever lost.
+
+Each channel subclasses Outbox and fills in the provider call and the success bookkeeping
+(the template-method shape of django-anymail's backends).
+"""
+
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import F, Q
+from django.tasks import Task, task_backends
+from django.utils import timezone
+
+from hatch.models import AttemptOutcome
+
+logger = logging.getLogger(__name__)
+
+# The status values every outbox model shares (both apps' TextChoices use these strings).
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+
+
+class ProviderError(Exception):
+    """A provider call that did not succeed.
+
+    ``permanent`` errors (an invalid number, a refused sender, bad credentials) fail the
+    record at once; the others (timeouts, connection errors, 5xx, 429) are retried.
+    """
+
+    def __init__(self, message: str, *, code: str = "", permanent: bool):
+        super().__init__(message)
+        self.message = message
+        self.code = str(code or "")
+        self.permanent = permanent
+
+
+def retry_delay(attempt_number: int) -> timedelta:
+    """Exponential backoff with jitter: about base * 2^(n-1) seconds, capped."""
+    ceiling = min(
+        settings.DELIVERY_RETRY_MAX_SECONDS,
+        settings.DELIVERY_RETRY_BASE_SECONDS * 2 ** (attempt_number - 1),
+    )
+    # Jitter spreads the retries of a whole batch failed by one outage.
+    return timedelta(seconds=ceiling * random.uniform(0.5, 1.0))
+
+
+class Outbox:
+    """The delivery flow for one kind of record; subclasses fill in the hooks below."""
+
+    model: type[models.Model]
+    attempt_model: type[models.Model]
+    attempt_record_field: str  # the attempt model's foreign key to the record
+    task: Task
+
+    # Hooks ----------------------------------------------------------------------------
+
+    def send(self, record) -> Any:
+        """Call the provider (no transaction is open). Raise ProviderError on failure."""
+        raise NotImplementedError
+
+    def apply_success(self, record, result: Any, now: datetime) -> None:
+        """Store what the provider answered (inside a transaction)."""
+        raise NotImplementedError
+
+    def apply_permanent_failure(self, record, error: ProviderError) -> None:
+        """Side effects of a permanent failure, e.g. an opt-out (inside a transaction)."""
+
+    def error_fields(self, error: ProviderError) -> dict:
+        """The record's columns that keep the provider's error."""
+        return {"error_code": error.code, "error_message": error.message}
+
+    # The flow -------------------------------------------------------------------------
+
+    def deliver(self, record_id: str) -> str:
+        """Claim, send and record one record; return what happened (for logs and tests)."""
+        if connection.in_atomic_block:
+            raise RuntimeError("A provider call must never run inside a database transaction.")
+        record = self.claim(record_id)
+        if record is None:
+            return "skipped"  # already sent, failed, claimed by another worker, or not due
+        started_at = timezone.now()
+        clock = time.monotonic()
+        try:
+            result = self.send(record)
+        except ProviderError as error:
+            return self._record_failure(record, error, started_at, clock)
+        except Exception as error:
+            # A bug or an SDK surprise must not strand the record in "sending".
+            logger.exception("Unexpected error sending %s %s", self.model.__name__, record.pk)
+            wrapped = ProviderError(f"Unexpected error: {type(error).__name__}", permanent=False)
+            return self._record_failure(record, wrapped, started_at, clock)
+        with transaction.atomic():
+            self.apply_success(record, result, timezone.now())
+            self._attempt(record, started_at, clock, AttemptOutcome.SENT)
+        return SENT
+
+    def claim(self, record_id: str):
+        now = timezone.now()
+        claimed = (
+            self.model.objects.filter(id=record_id, status=QUEUED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .update(
+                status=SENDING,
+                claimed_at=now,
+                attempt_count=F("attempt_count") + 1,
+                updated_at=now,
+            )
+        )
+        return self.model.objects.get(id=record_id) if claimed else None
+
+    def enqueue(self, record_id: str, *, run_after: datetime | None = None) -> None:
+        """Queue a delivery; with a time, as a deferred task where the backend can defer."""
+        task = self.task
+        if run_after is not None:
+            if not task_backends[task.backend].supports_defer:
+                return  # e.g. the immediate backend; the sweeper picks the record up when due
+            task = task.using(run_after=run_after)
+        task.enqueue(str(record_id))
+
+    def sweep(self) -> dict[str, int]:
+        """Re-enqueue lost queued records and re-queue records stuck in "sending"."""
+        now = timezone.now()
+        overdue = now - timedelta(seconds=settings.OUTBOX_QUEUED_GRACE_SECONDS)
+        lost = list(
+            self.model.objects.filter(status=QUEUED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=overdue))
+            .values_list("id", flat=True)[:10_000]
+        )
+        for record_id in lost:
+            self.enqueue(record_id)
+
+        stale = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
+        stuck = list(self.model.objects.filter(status=SENDING, claimed_at__lte=stale)[:10_000])
+        requeued = 0
+        for record in stuck:
+            error = ProviderError(
+                "The worker stopped during the provider call; the outcome is unknown.",
+                permanent=False,
+            )
+            if self._record_failure(record, error, record.claimed_at, None) == QUEUED:
+                requeued += 1
+        return {"requeued_lost": len(lost), "requeued_stuck": requeued}
+
+    # Internals ------------------------------------------------------------------------
+
+    def _record_failure(
+        self, record, error: ProviderError, started_at: datetime, clock: float | None
+    ) -> str:
+        gives_up = error.permanent or record.attempt_count >= settings.DELIVERY_MAX_ATTEMPTS
+        interrupted = clock is None
+        outcome = (
+            AttemptOutcome.INTERRUPTED
+            if interrupted
+            else AttemptOutcome.FAILED
+            if gives_up
+            else AttemptOutcome.RETRY
+        )
+        now = timezone.now()
+        next_attempt_at = None if gives_up else now + retry_delay(record.attempt_count)
+        with transaction.atomic():
+            # Only the claim holder moves the record on: a callback may already have.
+            still_ours = self.model.objects.filter(
+                id=record.pk, status=SENDING, claimed_at=record.claimed_at
+            )
+            changes = self.error_fields(error)
+            if gives_up:
+                moved = still_ours.update(status=FAILED, updated_at=now, **changes)
+                if moved and error.permanent:
+                    self.apply_permanent_failure(record, error)
+            else:
+                moved = still_ours.update(
+                    status=QUEUED, next_attempt_at=next_attempt_at, updated_at=now, **changes
+                )
+            self._attempt(record, started_at, clock, outcome, error)
+            if moved and not gives_up:
+                transaction.on_commit(
+                    lambda: self.enqueue(record.pk, run_after=next_attempt_at), robust=True
+                )
+        log = logger.warning if gives_up else logger.info
+        log(
+            "%s %s attempt %s: %s (%s)%s",
+            self.model.__name__,
+            record.pk,
+            record.attempt_count,
+            error.message,
+            error.code or "no code",
+            "; giving up" if gives_up else f"; retrying at {next_attempt_at:%H:%M:%S}",
+        )
+        return FAILED if gives_up else QUEUED
+
+    def _attempt(self, record, started_at, clock, outcome, error: ProviderError | None = None):
+        self.attempt_model.objects.create(
+            **{self.attempt_record_field: record},
+            started_at=started_at,
+            duration_ms=None if clock is None else round((time.monotonic() - clock) * 1000),
+            outcome=outcome,
+            error_code=error.code if error else "",
+            error_message=error.message if error else "",
+        )

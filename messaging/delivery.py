@@ -1,0 +1,64 @@
+"""How an outbound SMS goes through the outbox (hatch.delivery) to its provider."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+
+from hatch.delivery import Outbox, ProviderError
+from messaging.models import STATUS_RANK, Message, MessageAttempt, MessageStatus, OptOut
+from messaging.providers import get_sms_provider
+from messaging.providers.base import SmsSendResult
+from messaging.providers.twilio import OPTED_OUT
+from messaging.tasks import send_message
+
+
+def status_callback_url(message: Message) -> str:
+    # Hatch's own id rides along, so a callback that outruns the worker's bookkeeping
+    # (the MessageSid is not stored yet) still finds its message.
+    return f"{settings.PUBLIC_BASE_URL}{reverse('twilio-status')}?message_id={message.pk}"
+
+
+class SmsOutbox(Outbox):
+    model = Message
+    attempt_model = MessageAttempt
+    attempt_record_field = "message"
+    task = send_message
+
+    def send(self, record: Message) -> SmsSendResult:
+        # The recipient may have replied STOP after this message was queued.
+        if OptOut.objects.filter(phone=record.to_contact).exists():
+            raise ProviderError(
+                "The recipient has opted out (replied STOP).", code=OPTED_OUT, permanent=True
+            )
+        return get_sms_provider().send(
+            to=record.to_contact,
+            from_=record.from_contact,
+            body=record.body,
+            status_callback=status_callback_url(record),
+        )
+
+    def apply_success(self, record: Message, result: SmsSendResult, now: datetime) -> None:
+        message = Message.objects.select_for_update().get(pk=record.pk)
+        message.provider_message_id = message.provider_message_id or result.provider_message_id
+        message.num_segments = result.num_segments or message.num_segments
+        message.sent_at = message.sent_at or now
+        if STATUS_RANK[message.status] < STATUS_RANK[MessageStatus.SENT]:
+            message.status = MessageStatus.SENT
+        message.save(
+            update_fields=["provider_message_id", "num_segments", "sent_at", "status", "updated_at"]
+        )
+
+    def apply_permanent_failure(self, record: Message, error: ProviderError) -> None:
+        if error.code == OPTED_OUT:
+            OptOut.objects.get_or_create(
+                phone=record.to_contact, defaults={"reason": f"Twilio {OPTED_OUT}"}
+            )
+
+    def error_fields(self, error: ProviderError) -> dict:
+        # Twilio's error codes are numbers; anything else (an HTTP status) is kept as text.
+        code = int(error.code) if error.code.isdigit() else None
+        return {"error_code": code, "error_message": error.message}
+
+
+sms_outbox = SmsOutbox()

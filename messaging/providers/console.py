@@ -1,0 +1,20 @@
+import logging
+import uuid
+
+from messaging.providers.base import SmsProvider, SmsSendResult
+from messaging.segments import count_segments
+
+logger = logging.getLogger(__name__)
+
+
+class ConsoleSmsProvider(SmsProvider):
+    """Logs each SMS instead of sending it: development without Twilio credentials."""
+
+    name = "console"
+
+    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SmsSendResult:
+        logger.info("SMS (console, not sent) from %s to %s: %s", from_, to, body)
+        return SmsSendResult(
+            provider_message_id=f"console-{uuid.uuid4().hex}",
+            num_segments=count_segments(body).segments,
+        )
