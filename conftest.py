@@ -24,3 +24,33 @@ def api_client(user):
 @pytest.fixture
 def anonymous_client():
     return APIClient()
+
+
+@pytest.fixture
+def fake_providers(settings):
+    """A local Twilio/SendGrid look-alike the real SDKs talk to, with settings pointing at it."""
+    from hatch.fake_providers import FakeProviders
+
+    with FakeProviders() as fake:
+        settings.TWILIO_API_BASE_URL = fake.base_url
+        settings.TWILIO_ACCOUNT_SID = fake.account_sid
+        settings.TWILIO_AUTH_TOKEN = fake.auth_token
+        settings.SENDGRID_API_HOST = fake.base_url
+        settings.SENDGRID_API_KEY = fake.api_key
+        yield fake
+
+
+@pytest.fixture
+def enqueued_tasks():
+    """The tasks enqueued through the test settings' dummy backend, as (task path, args)."""
+    from django.tasks import default_task_backend
+
+    default_task_backend.clear()
+
+    def read():
+        return [
+            (result.task.module_path, list(result.args)) for result in default_task_backend.results
+        ]
+
+    yield read
+    default_task_backend.clear()

@@ -3,7 +3,11 @@
 import functools
 
 import requests
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -35,8 +39,10 @@ OPTED_OUT = "21610"
 def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
     # One client per configuration keeps its HTTP session, and so its connections, alive.
     client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
-    # TWILIO_API_BASE_URL reaches the SDK unchanged: tests point it at a local server.
+    # TWILIO_API_BASE_URL reaches the SDK unchanged: tests point it at a local server. The
+    # SDK would otherwise rewrite the host from TWILIO_EDGE / TWILIO_REGION in the environment.
     client.api.base_url = base_url
+    client.edge = client.region = None
     return client
 
 
@@ -65,18 +71,27 @@ class TwilioSmsProvider(SmsProvider):
             message = self.client.messages.create(
                 to=to, body=body, status_callback=status_callback, **sender
             )
-        except TwilioRestException as error:
-            # 4xx (invalid number, opted out, bad sender, bad credentials) will fail again;
-            # 429 and 5xx are Twilio or the network having a moment.
-            transient = error.status == 429 or error.status >= 500
-            raise ProviderError(
-                error.msg or f"Twilio answered {error.status}",
-                code=str(error.code or error.status),
-                permanent=not transient,
-            ) from error
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise _provider_error(error) from error
         except (requests.RequestException, TwilioException, OSError) as error:
             raise ProviderError(
                 f"Twilio could not be reached: {type(error).__name__}", permanent=False
             ) from error
         segments = int(message.num_segments) if message.num_segments else None
         return SmsSendResult(provider_message_id=message.sid, num_segments=segments)
+
+
+def _provider_error(error: TwilioRestException | TwilioServiceException) -> ProviderError:
+    """Classify an error answer: 4xx (invalid number, opted out, bad sender, bad credentials)
+    fails again if retried; 429 and 5xx are Twilio or the network having a moment."""
+    if isinstance(error, TwilioServiceException):
+        text = error.detail or error.title
+    else:
+        # The SDK prefixes Twilio's own message with what it was doing.
+        text = error.msg.removeprefix("Unable to create record: ")
+    status = int(error.status or 0)
+    return ProviderError(
+        text or f"Twilio answered {status}",
+        code=str(error.code or status),
+        permanent=400 <= status < 500 and status != 429,
+    )
