@@ -7,8 +7,10 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
-# collectstatic needs settings, not the real secrets or database: give it throwaway values.
+# collectstatic needs settings, not the real secrets, database or providers: give it
+# throwaway values (outside development the settings refuse to start without a provider).
 RUN DEBUG=false SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/unused.sqlite3 \
+    SMS_PROVIDER=console EMAIL_PROVIDER=console \
     python manage.py collectstatic --no-input
 
 RUN useradd --system --uid 10001 hatch

@@ -1,15 +1,53 @@
-"""The admin shows emails; it never writes them (see ViewOnlyAdmin)."""
+"""The admin shows emails; it never writes them itself.
 
-from django.contrib import admin
+The one thing staff can do is ask the delivery pipeline to retry failed emails, which goes
+through emails.services like every other write (see ViewOnlyAdmin).
+"""
 
-from emails.models import Email
-from hatch.admin import ViewOnlyAdmin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from emails.models import Email, EmailAttempt, EmailEvent
+from emails.services import emails_retry_failed
+from hatch.admin import KnownValuesFilter, ViewOnlyAdmin, ViewOnlyTabularInline, json_block
+
+# The HTTP statuses SendGrid most often refuses an email with: the error code filter's
+# choices (see KnownValuesFilter for why the list is fixed).
+COMMON_ERROR_CODES = {
+    "400": "bad request",
+    "401": "bad API key",
+    "403": "sender not verified or no permission",
+    "413": "too large",
+    "429": "rate limited",
+    "500": "SendGrid error",
+}
+
+
+class ErrorCodeFilter(KnownValuesFilter):
+    known_values = COMMON_ERROR_CODES
+
+
+class EmailAttemptInline(ViewOnlyTabularInline):
+    model = EmailAttempt
+    fields = ["started_at", "outcome", "duration_ms", "error_code", "error_message"]
+    verbose_name = "delivery attempt"
+
+
+class EmailEventInline(ViewOnlyTabularInline):
+    model = EmailEvent
+    fields = ["event", "occurred_at", "recipient", "payload_json"]
+    verbose_name = "SendGrid event"
+
+    @admin.display(description="Payload")
+    def payload_json(self, event: EmailEvent) -> str:
+        return json_block(event.payload)
 
 
 @admin.register(Email)
 class EmailAdmin(ViewOnlyAdmin):
-    list_display = ["created_at", "to_email", "from_email", "subject", "status"]
-    list_filter = ["status", "created_at"]
+    list_display = ["created_at", "to_email", "from_email", "subject", "status", "error_code"]
+    list_filter = ["status", ("error_code", ErrorCodeFilter), "created_at"]
     # An X-Message-Id is looked up whole, so it matches on the unique index.
     search_fields = ["to_email", "from_email", "subject", "=provider_message_id"]
     date_hierarchy = "created_at"
@@ -44,6 +82,7 @@ class EmailAdmin(ViewOnlyAdmin):
                 "fields": [
                     "provider_message_id",
                     "provider_response",
+                    "error_code",
                     "error_message",
                     "sent_at",
                     "delivered_at",
@@ -51,5 +90,26 @@ class EmailAdmin(ViewOnlyAdmin):
                 ]
             },
         ),
+        ("Outbox", {"fields": ["attempt_count", "next_attempt_at", "claimed_at"]}),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    # Each inline is one query for its rows, however many there are: their columns are
+    # the rows' own, never a related record's.
+    inlines = [EmailAttemptInline, EmailEventInline]
+    actions = ["retry_failed"]
+
+    @admin.action(description="Retry selected failed emails", permissions=["retry"])
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        selected = list(queryset.values_list("id", flat=True))
+        requeued = len(emails_retry_failed(ids=selected))
+        self.message_user(
+            request,
+            f"Re-queued {requeued} failed email{'s' if requeued != 1 else ''}.",
+            messages.SUCCESS if requeued else messages.WARNING,
+        )
+        if others := len(selected) - requeued:
+            self.message_user(
+                request,
+                f"Left alone: {others} that had not failed (only failed emails are retried).",
+                messages.INFO,
+            )

@@ -210,3 +210,62 @@ def _subject(subject: str) -> str:
             f"'subject' is too long: at most {SUBJECT_MAX_LENGTH} characters.", field="subject"
         )
     return subject
+
+
+def emails_retry_failed(
+    *,
+    ids: list[uuid.UUID | str] | None = None,
+    error_code: str | None = None,
+    since: datetime | None = None,
+    dry_run: bool = False,
+) -> list[uuid.UUID]:
+    """Put failed emails back in the queue, due now; enqueue each after commit.
+
+    Returns the ids re-queued (in a dry run: that would be). Only ``failed`` emails are
+    considered, narrowed by ``ids``, ``error_code`` (SendGrid's HTTP status, e.g. "401")
+    and ``since`` (failed, that is last changed, at or after that time).
+
+    As for SMS (messaging.services.messages_retry_failed), the email gets a fresh attempt
+    budget and loses the columns that describe the previous try; its attempts and events
+    keep the history. With ``dry_run`` nothing changes.
+    """
+    from emails.delivery import email_outbox
+
+    failed = Email.objects.filter(status=EmailStatus.FAILED)
+    if ids is not None:
+        failed = failed.filter(id__in=ids)
+    if error_code not in (None, ""):
+        failed = failed.filter(error_code=str(error_code))
+    if since is not None:
+        failed = failed.filter(updated_at__gte=since)
+
+    with transaction.atomic():
+        # Locked, so that two retries of the same emails at once re-queue each one once.
+        requeued = list(
+            (failed if dry_run else failed.select_for_update())
+            .order_by("created_at", "id")
+            .values_list("id", flat=True)
+        )
+        if requeued and not dry_run:
+            now = timezone.now()
+            Email.objects.filter(id__in=requeued).update(
+                status=EmailStatus.QUEUED,
+                next_attempt_at=now,
+                attempt_count=0,
+                error_code="",
+                error_message="",
+                provider_message_id=None,
+                provider_response=None,
+                sent_at=None,
+                updated_at=now,
+            )
+            for pk in requeued:
+                transaction.on_commit(lambda pk=pk: email_outbox.enqueue(pk), robust=True)
+    return requeued
+
+
+def emails_sweep_outbox() -> dict[str, int]:
+    """Re-enqueue lost queued emails and re-queue those stuck in "sending" (hatch.delivery)."""
+    from emails.delivery import email_outbox
+
+    return email_outbox.sweep()

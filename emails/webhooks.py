@@ -2,7 +2,10 @@
 
 import json
 import logging
+import math
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from sendgrid.helpers.eventwebhook import EventWebhook
@@ -28,17 +31,31 @@ class SendGridEventsView(WebhookView):
             # The exact bytes received: re-serialised JSON would not verify.
             payload = request.body.decode("utf-8")
             verifier = EventWebhook(settings.SENDGRID_WEBHOOK_PUBLIC_KEY)
+            # Any other kind of key (RSA, X25519, ...) makes the helper raise
+            # AttributeError or TypeError rather than answer.
+            if not isinstance(verifier.public_key, ec.EllipticCurvePublicKey):
+                logger.error("SENDGRID_WEBHOOK_PUBLIC_KEY is not an elliptic-curve public key")
+                return False
             return verifier.verify_signature(payload, signature, timestamp)
-        except (ValueError, TypeError, UnicodeDecodeError):
+        except (ValueError, TypeError, UnicodeDecodeError, UnsupportedAlgorithm):
             # A malformed key, signature or body is as good as a wrong signature.
             return False
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         try:
-            events = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+            events = json.loads(request.body, parse_constant=_finite, parse_float=_finite)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return JsonResponse({"error": "The body is not JSON."}, status=400)
         if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
             return JsonResponse({"error": "Expected a JSON array of event objects."}, status=400)
         counts = services.email_events_apply(events=events)
         return JsonResponse(counts)
+
+
+def _finite(number: str) -> float:
+    """A JSON number. Python's parser also accepts NaN and Infinity, which are not JSON and
+    which PostgreSQL's jsonb refuses (a 500, and SendGrid retrying the batch for a day)."""
+    value = float(number)
+    if not math.isfinite(value):
+        raise ValueError(f"{number} is not a JSON number")
+    return value

@@ -1,13 +1,15 @@
 """The base of every provider webhook: POST only, CSRF-exempt, signature checked first.
 
 403 for a missing or wrong signature (and nothing changes); 400 for an authentic request
-Hatch cannot read; 200 for everything authentic, duplicates and unknown records included,
-so that providers stop retrying. 5xx only when a retry is wanted (the database is down).
+Hatch cannot read; 413, as the API answers, for a body over DATA_UPLOAD_MAX_MEMORY_SIZE; 200
+for everything authentic, duplicates and unknown records included, so that providers stop
+retrying. 5xx only when a retry is wanted (the database is down).
 """
 
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -22,6 +24,13 @@ class WebhookView(View):
     provider = ""
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            # Read the body once, within the limit, before anything parses it; otherwise
+            # Django's generic HTML 400 page answers, unlike every other error here.
+            request.body  # noqa: B018
+        except RequestDataTooBig:
+            logger.warning("%s webhook %s: body too large", self.provider, request.path)
+            return JsonResponse({"error": "The request body is too large."}, status=413)
         if settings.WEBHOOK_SIGNATURES_REQUIRED and not self.signature_is_valid(request):
             logger.warning(
                 "%s webhook %s: missing or invalid signature", self.provider, request.path

@@ -1,18 +1,45 @@
-"""The admin shows conversations and messages; it never writes them (see ViewOnlyAdmin)."""
+"""The admin shows conversations, messages and opt-outs; it never writes them itself.
+
+The one thing staff can do is ask the delivery pipeline to retry failed messages, which
+goes through messaging.services like every other write (see ViewOnlyAdmin).
+"""
 
 import re
 from functools import reduce
 from operator import or_
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from hatch.admin import ViewOnlyAdmin
-from messaging.models import Channel, Conversation, Message
+from hatch.admin import KnownValuesFilter, ViewOnlyAdmin, ViewOnlyTabularInline, json_block
+from messaging.models import (
+    Channel,
+    Conversation,
+    Message,
+    MessageAttempt,
+    MessageEvent,
+    OptOut,
+)
+from messaging.services import messages_retry_failed
+
+# Twilio's error codes a failed or undelivered message most often carries: the error code
+# filter's choices (see KnownValuesFilter for why the list is fixed).
+COMMON_ERROR_CODES = {
+    "21211": "invalid 'To' number",
+    "21408": "region not enabled",
+    "21606": "'From' cannot send",
+    "21610": "recipient opted out",
+    "21614": "not a mobile number",
+    "30003": "unreachable handset",
+    "30005": "unknown handset",
+    "30006": "landline or unreachable carrier",
+    "30007": "filtered as spam",
+    "30008": "unknown error",
+}
 
 
 class PhoneSearchMixin:
@@ -83,6 +110,26 @@ class ConversationAdmin(PhoneSearchMixin, ViewOnlyAdmin):
         )
 
 
+class ErrorCodeFilter(KnownValuesFilter):
+    known_values = COMMON_ERROR_CODES
+
+
+class MessageAttemptInline(ViewOnlyTabularInline):
+    model = MessageAttempt
+    fields = ["started_at", "outcome", "duration_ms", "error_code", "error_message"]
+    verbose_name = "delivery attempt"
+
+
+class MessageEventInline(ViewOnlyTabularInline):
+    model = MessageEvent
+    fields = ["received_at", "provider_status", "error_code", "payload_json"]
+    verbose_name = "status callback"
+
+    @admin.display(description="Payload")
+    def payload_json(self, event: MessageEvent) -> str:
+        return json_block(event.payload)
+
+
 @admin.register(Message)
 class MessageAdmin(PhoneSearchMixin, ViewOnlyAdmin):
     list_display = [
@@ -95,7 +142,13 @@ class MessageAdmin(PhoneSearchMixin, ViewOnlyAdmin):
         "status",
         "error_code",
     ]
-    list_filter = ["status", "direction", "channel", "created_at"]
+    list_filter = [
+        "status",
+        ("error_code", ErrorCodeFilter),
+        "direction",
+        "channel",
+        "created_at",
+    ]
     # A MessageSid is looked up whole, so it matches on the unique index.
     search_fields = ["to_contact", "from_contact", "body", "=provider_message_id"]
     phone_search_fields = ["to_contact", "from_contact"]
@@ -137,9 +190,55 @@ class MessageAdmin(PhoneSearchMixin, ViewOnlyAdmin):
                 ]
             },
         ),
+        ("Outbox", {"fields": ["attempt_count", "next_attempt_at", "claimed_at"]}),
     ]
     readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+    # Each inline is one query for its rows, however many there are: their columns are
+    # the rows' own, never a related record's.
+    inlines = [MessageAttemptInline, MessageEventInline]
+    actions = ["retry_failed"]
 
     @admin.display(description="Body")
     def short_body(self, message: Message) -> str:
         return Truncator(message.body).chars(60)
+
+    @admin.action(description="Retry selected failed messages", permissions=["retry"])
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
+        selected = list(queryset.values_list("id", flat=True))
+        result = messages_retry_failed(ids=selected)
+        requeued, opted_out = len(result["requeued"]), len(result["opted_out"])
+        self.message_user(
+            request,
+            f"Re-queued {requeued} failed message{'s' if requeued != 1 else ''}.",
+            messages.SUCCESS if requeued else messages.WARNING,
+        )
+        if opted_out:
+            self.message_user(
+                request,
+                f"Not retried: {opted_out} to recipients who opted out (replied STOP).",
+                messages.WARNING,
+            )
+        others = len(selected) - requeued - opted_out
+        if others:
+            self.message_user(
+                request,
+                f"Left alone: {others} that had not failed (only failed messages are retried).",
+                messages.INFO,
+            )
+
+
+@admin.register(OptOut)
+class OptOutAdmin(PhoneSearchMixin, ViewOnlyAdmin):
+    """The numbers Hatch must not text, view-only like everything else here.
+
+    Not even deletable: that would let Hatch text someone who replied STOP, whose choice
+    the carriers' rules (and in the US the TCPA) say to honour until they opt back in.
+    Only the person can undo it, by texting START (Twilio keeps its own list as well).
+    """
+
+    list_display = ["phone", "reason", "created_at"]
+    search_fields = ["phone"]
+    phone_search_fields = ["phone"]
+    ordering = ["-created_at", "-id"]
+    fields = ["phone", "reason", "created_at", "updated_at"]
+    readonly_fields = fields

@@ -223,7 +223,13 @@ def message_status_apply(
             if not message.sent_at:
                 message.sent_at = now
                 changed.append("sent_at")
-        if code is not None and message.error_code is None:
+        # A delivered message has no error: an "undelivered" or "failed" that lost the race
+        # to "delivered" (it always carries an ErrorCode) leaves it as it is.
+        if (
+            code is not None
+            and message.error_code is None
+            and message.status != MessageStatus.DELIVERED
+        ):
             message.error_code, message.error_message = code, error_message
             changed += ["error_code", "error_message"]
         if changed:
@@ -343,3 +349,77 @@ def _conversation_record_message(
         # Another transaction created it between our UPDATE and INSERT.
         Conversation.objects.filter(id=conversation_id).update(**summary)
     return conversation_id
+
+
+def messages_retry_failed(
+    *,
+    ids: list[uuid.UUID | str] | None = None,
+    error_code: str | int | None = None,
+    since: datetime | None = None,
+    dry_run: bool = False,
+) -> dict[str, list[uuid.UUID]]:
+    """Put failed outbound SMS back in the queue, due now; enqueue each after commit.
+
+    Returns ``{"requeued": [ids], "opted_out": [ids]}``: the messages re-queued (in a dry
+    run: that would be) and those left failed because the recipient has opted out.
+
+    Only ``failed`` SMS are considered, narrowed by ``ids``, Twilio's ``error_code`` and
+    ``since`` (failed, that is last changed, at or after that time). A message whose
+    recipient has opted out stays failed: sending it would override the person's STOP.
+
+    A retry is the one move backwards a status makes, and only staff ask for it. The
+    message gets a fresh attempt budget (attempt_count 0) and loses the columns that
+    describe the previous try (error, MessageSid, sent_at), so that the next try and its
+    callbacks write their own; the previous tries stay in its attempts and events. With
+    ``dry_run`` nothing changes.
+    """
+    from messaging.delivery import sms_outbox
+
+    failed = Message.objects.filter(
+        channel=Channel.SMS, direction=Direction.OUTBOUND, status=MessageStatus.FAILED
+    )
+    if ids is not None:
+        failed = failed.filter(id__in=ids)
+    if error_code not in (None, ""):
+        if not str(error_code).isdigit():
+            return {"requeued": [], "opted_out": []}  # Twilio's error codes are numbers
+        failed = failed.filter(error_code=int(error_code))
+    if since is not None:
+        failed = failed.filter(updated_at__gte=since)
+
+    with transaction.atomic():
+        # Locked, so that two retries of the same messages at once re-queue each one once.
+        candidates = list(
+            (failed if dry_run else failed.select_for_update())
+            .order_by("created_at", "id")
+            .values_list("id", "to_contact")
+        )
+        opted_out_phones = set(
+            OptOut.objects.filter(phone__in={phone for _, phone in candidates}).values_list(
+                "phone", flat=True
+            )
+        )
+        requeued = [pk for pk, phone in candidates if phone not in opted_out_phones]
+        opted_out = [pk for pk, phone in candidates if phone in opted_out_phones]
+        if requeued and not dry_run:
+            now = timezone.now()
+            Message.objects.filter(id__in=requeued).update(
+                status=MessageStatus.QUEUED,
+                next_attempt_at=now,
+                attempt_count=0,
+                error_code=None,
+                error_message="",
+                provider_message_id=None,
+                sent_at=None,
+                updated_at=now,
+            )
+            for pk in requeued:
+                transaction.on_commit(lambda pk=pk: sms_outbox.enqueue(pk), robust=True)
+    return {"requeued": requeued, "opted_out": opted_out}
+
+
+def messages_sweep_outbox() -> dict[str, int]:
+    """Re-enqueue lost queued SMS and re-queue those stuck in "sending" (hatch.delivery)."""
+    from messaging.delivery import sms_outbox
+
+    return sms_outbox.sweep()
