@@ -124,9 +124,13 @@ def _email_for_event(event: dict) -> Email | None:
         email = emails.filter(id=hatch_id).first()
         if email is not None:
             return email
-    # sg_message_id is the X-Message-Id followed by ".filter..." routing details.
-    message_id = str(event.get("sg_message_id") or "").split(".", 1)[0]
+    message_id = _x_message_id(event)
     return emails.filter(provider_message_id=message_id).first() if message_id else None
+
+
+def _x_message_id(event: dict) -> str:
+    # sg_message_id is the X-Message-Id followed by ".filter..." routing details.
+    return str(event.get("sg_message_id") or "").split(".", 1)[0]
 
 
 def _email_apply_event(email: Email, event: dict) -> None:
@@ -135,7 +139,13 @@ def _email_apply_event(email: Email, event: dict) -> None:
         return
     email.status = new_status
     changed = ["status", "updated_at"]
-    if new_status == EmailStatus.DELIVERED:
+    if new_status == EmailStatus.SENT:
+        email.sent_at = email.sent_at or _event_time(event.get("timestamp"))
+        changed.append("sent_at")
+        if not email.provider_message_id and (message_id := _x_message_id(event)):
+            email.provider_message_id = message_id
+            changed.append("provider_message_id")
+    elif new_status == EmailStatus.DELIVERED:
         email.delivered_at = _event_time(event.get("timestamp"))
         changed.append("delivered_at")
     elif reason := event.get("reason") or event.get("response"):

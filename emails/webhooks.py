@@ -48,7 +48,7 @@ class SendGridEventsView(WebhookView):
             return JsonResponse({"error": "The body is not JSON."}, status=400)
         if not isinstance(events, list) or not all(isinstance(event, dict) for event in events):
             return JsonResponse({"error": "Expected a JSON array of event objects."}, status=400)
-        counts = services.email_events_apply(events=events)
+        counts = services.email_events_apply(events=[_without_nul(event) for event in events])
         return JsonResponse(counts)
 
 
@@ -58,4 +58,16 @@ def _finite(number: str) -> float:
     value = float(number)
     if not math.isfinite(value):
         raise ValueError(f"{number} is not a JSON number")
+    return value
+
+
+def _without_nul(value):
+    """The value with NUL characters removed from every string: PostgreSQL cannot store
+    them, and no real event carries one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
     return value

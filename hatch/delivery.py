@@ -9,9 +9,12 @@ The record row is the outbox entry; it exists before any network call. A deliver
    a backoff (transient error), or failed (permanent error, or too many attempts).
 
 A worker that dies between 1 and 3 leaves a "sending" row; the sweeper puts it back in the
-queue after OUTBOX_SENDING_TIMEOUT_SECONDS. That is the one case in which a record can reach
-the provider twice: the provider accepted it, and the worker died before writing down that
-it had. Nothing is ever lost.
+queue after OUTBOX_SENDING_TIMEOUT_SECONDS. Nothing is ever lost. A record can reach the
+provider twice in two cases only, because neither Twilio nor SendGrid takes an idempotency
+key: the provider accepted it but its answer never arrived (a read timeout, a reset
+connection, a proxy's 5xx), or the worker died before writing the answer down. In both,
+a provider event that arrives first (a Twilio status callback, SendGrid's "processed")
+moves the record out of "sending"/"queued" and prevents the second send.
 
 Each channel subclasses Outbox and fills in the provider call and the success bookkeeping
 (the template-method shape of django-anymail's backends).
@@ -143,6 +146,9 @@ class Outbox:
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=overdue))
             .values_list("id", flat=True)[:10_000]
         )
+        # Due again from now: a record whose task only waits in a slow queue is then not
+        # enqueued once more on every sweep.
+        self.model.objects.filter(id__in=lost, status=QUEUED).update(next_attempt_at=now)
         for record_id in lost:
             self.enqueue(record_id)
 

@@ -31,3 +31,6 @@ class DeliveryAttempt(models.Model):
     class Meta:
         abstract = True
         ordering = ["started_at"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} at {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -12,7 +12,23 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.FileAwareEnv()
+
+class _SecretFiles(environ.FileAwareMapping):
+    """django-environ's NAME_FILE lookup, without the newline `echo secret > file` leaves.
+
+    A token with a trailing newline fails every provider call as unauthorised.
+    """
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(key + "_FILE") else value
+
+
+class _Env(environ.FileAwareEnv):
+    ENVIRON = _SecretFiles()
+
+
+env = _Env()
 # A local .env is a convenience for development; the real environment always wins.
 environ.FileAwareEnv.read_env(BASE_DIR / ".env", overwrite=False)
 

@@ -1,10 +1,11 @@
 """Every write to conversations and messages goes through these functions.
 
-Views, viewsets, commands and (later) webhooks and tasks call them; they hold no rules of
-their own. Each service validates first, then writes inside one short transaction.
+Views, viewsets, commands, webhooks and tasks call them; they hold no rules of their own.
+Each service validates first, then writes inside one short transaction.
 """
 
 import logging
+import re
 import uuid
 from datetime import datetime
 
@@ -119,8 +120,10 @@ def message_receive(
         existing = Message.objects.filter(provider_message_id=provider_message_id).first()
         if existing is not None:
             return existing, False
-    sender = _inbound_contact(from_contact, field="From")
-    recipient = _inbound_contact(to_contact, field="To")
+    # PostgreSQL cannot store NUL characters; no real message carries one.
+    body = body.replace("\x00", "")
+    sender = _inbound_contact(from_contact.replace("\x00", ""), field="From")
+    recipient = _inbound_contact(to_contact.replace("\x00", ""), field="To")
     media = media or []
     # An inbound SMS may carry only media; the body then says so rather than being empty.
     body = body[:BODY_MAX_LENGTH] if body.strip() else "(media message)"
@@ -195,7 +198,7 @@ def message_status_apply(
     Statuses only move forward (STATUS_RANK), so callbacks that arrive late, twice or out
     of order change nothing; the first error code is kept. Every callback is stored.
     """
-    code = int(error_code) if str(error_code).isdigit() else None
+    code = _twilio_error_code(error_code)
     with transaction.atomic():
         message = _message_for_callback(provider_message_id, message_id)
         MessageEvent.objects.create(
@@ -239,6 +242,11 @@ def message_status_apply(
                 phone=message.to_contact, defaults={"reason": f"Twilio {OPTED_OUT}"}
             )
     return message
+
+
+def _twilio_error_code(raw: str) -> int | None:
+    """Twilio's error codes are five-digit numbers; anything else is not one."""
+    return int(raw) if re.fullmatch(r"[0-9]{1,9}", str(raw or "")) else None
 
 
 def _message_for_callback(provider_message_id: str, message_id: str) -> Message | None:

@@ -12,7 +12,9 @@ from emails.providers.base import EmailProvider, EmailSendResult, OutgoingEmail,
 
 # SendGrid's event types in Hatch's vocabulary; None means "kept as an event only".
 EVENT_STATUS_MAP = {
-    "processed": None,
+    # SendGrid has the email: a worker that died before recording its send must not send
+    # it again.
+    "processed": EmailStatus.SENT,
     "deferred": None,
     "delivered": EmailStatus.DELIVERED,
     "bounce": EmailStatus.BOUNCED,

@@ -484,3 +484,28 @@ class TestDuplicates:
 
         assert response.json() == {"stored": 1, "duplicates": 1, "unmatched": 0}
         assert EmailEvent.objects.count() == 1
+
+
+class TestProcessedClosesTheDoubleSendWindow:
+    def test_processed_moves_an_email_whose_worker_died_out_of_sending(self, client, key):
+        email = services.email_send(to_email=CUSTOMER, subject="Your order", body="Shipped.")
+        Email.objects.filter(id=email.id).update(status=EmailStatus.SENDING, attempt_count=1)
+        accepted_id = x_message_id()
+
+        post_signed(
+            client,
+            key,
+            [
+                event(
+                    "processed",
+                    email=CUSTOMER,
+                    message_id=accepted_id,
+                    hatch_email_id=str(email.id),
+                )
+            ],
+        )
+
+        email.refresh_from_db()
+        assert email.status == EmailStatus.SENT
+        assert email.provider_message_id == accepted_id
+        assert email.sent_at is not None

@@ -328,3 +328,18 @@ def test_a_worker_that_died_mid_call_is_recovered_by_the_sweeper(fake_providers,
         AttemptOutcome.INTERRUPTED,
         AttemptOutcome.SENT,
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_enqueues_a_lost_message_once_per_grace_period(settings, enqueued_tasks):
+    message = queue_sms()
+    overdue = timezone.now() - timedelta(seconds=settings.OUTBOX_QUEUED_GRACE_SECONDS + 1)
+    Message.objects.filter(id=message.id).update(next_attempt_at=overdue)
+    from messaging.delivery import sms_outbox
+
+    before = len(enqueued_tasks())
+    first = sms_outbox.sweep()
+    second = sms_outbox.sweep()
+
+    assert (first["requeued_lost"], second["requeued_lost"]) == (1, 0)
+    assert len(enqueued_tasks()) == before + 1

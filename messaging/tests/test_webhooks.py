@@ -639,3 +639,22 @@ class TestWebhookStorm:
             assert message.sent_at is not None
             assert message.delivered_at is not None
         assert MessageEvent.objects.count() == 24 * 4
+
+
+class TestForgedContent:
+    """Authentic-looking requests with content no real provider sends: never a 500."""
+
+    def test_nul_characters_are_dropped_not_a_server_error(self, client):
+        response = receive(client, body="hello\x00world")
+
+        assert response.status_code == 200
+        assert Message.objects.get().body == "helloworld"
+
+    @pytest.mark.parametrize("code", ["²", "99999999999999", "-1", "30003x"])
+    def test_an_error_code_that_is_not_twilios_is_ignored(self, client, sent_message, code):
+        response = callback(client, sent_message, "failed", error_code=code)
+
+        assert response.status_code == 200
+        sent_message.refresh_from_db()
+        assert sent_message.status == MessageStatus.FAILED
+        assert sent_message.error_code is None

@@ -36,6 +36,8 @@ class Command(BaseCommand):
             )
         except ApplicationError as err:
             raise CommandError(err.message) from err
+        # With the immediate task backend the send has already happened: show where it got.
+        email.refresh_from_db()
         self.stdout.write(
             f"Email {email.id}: {email.status} (from {email.from_email} to {email.to_email})"
         )

@@ -24,6 +24,8 @@ class Command(BaseCommand):
             message = message_send(to=to, body=body, sender=sender, user=None)
         except ApplicationError as err:
             raise CommandError(err.message) from err
+        # With the immediate task backend the send has already happened: show where it got.
+        message.refresh_from_db()
         self.stdout.write(
             f"Message {message.id}: {message.status} "
             f"({message.get_channel_display()} from {message.from_contact} "
