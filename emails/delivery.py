@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from emails.events import publish_email_changed
 from emails.models import STATUS_RANK, Email, EmailAttempt, EmailStatus
 from emails.providers import get_email_provider
 from emails.providers.base import EmailSendResult, OutgoingEmail
@@ -29,6 +30,9 @@ class EmailOutbox(Outbox):
                 reply_to=record.reply_to,
             )
         )
+
+    def publish(self, record_id) -> None:
+        publish_email_changed(record_id)
 
     def apply_success(self, record: Email, result: EmailSendResult, now: datetime) -> None:
         email = Email.objects.select_for_update().get(pk=record.pk)

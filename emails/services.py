@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from emails.events import publish_email_changed
 from emails.models import (
     BODY_MAX_LENGTH,
     RECIPIENTS_MAX,
@@ -58,7 +59,7 @@ def email_send(
         raise ValidationError("'body' may not be blank.", field="body")
 
     with transaction.atomic():
-        return Email.objects.create(
+        email = Email.objects.create(
             to_email=recipient,
             from_email=sender,
             subject=subject,
@@ -71,6 +72,8 @@ def email_send(
             next_attempt_at=timezone.now(),
             sent_by=user if user is not None and user.is_authenticated else None,
         )
+        publish_email_changed(email.pk, created=True)
+    return email
 
 
 def email_deliver(*, email_id: str) -> str:
@@ -152,6 +155,7 @@ def _email_apply_event(email: Email, event: dict) -> None:
         email.error_message = str(reason)
         changed.append("error_message")
     email.save(update_fields=changed)
+    publish_email_changed(email.pk)
 
 
 def _event_time(timestamp) -> datetime:
@@ -271,6 +275,7 @@ def emails_retry_failed(
             )
             for pk in requeued:
                 transaction.on_commit(lambda pk=pk: email_outbox.enqueue(pk), robust=True)
+                publish_email_changed(pk)
     return requeued
 
 

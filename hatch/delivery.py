@@ -85,6 +85,9 @@ class Outbox:
     def apply_permanent_failure(self, record, error: ProviderError) -> None:
         """Side effects of a permanent failure, e.g. an opt-out (inside a transaction)."""
 
+    def publish(self, record_id) -> None:
+        """Tell open inboxes the record changed (called inside the transaction)."""
+
     def error_fields(self, error: ProviderError) -> dict:
         """The record's columns that keep the provider's error."""
         return {"error_code": error.code, "error_message": error.message}
@@ -112,6 +115,7 @@ class Outbox:
         with transaction.atomic():
             self.apply_success(record, result, timezone.now())
             self._attempt(record, started_at, clock, AttemptOutcome.SENT)
+            self.publish(record.pk)
         return SENT
 
     def claim(self, record_id: str):
@@ -195,6 +199,8 @@ class Outbox:
                     status=QUEUED, next_attempt_at=next_attempt_at, updated_at=now, **changes
                 )
             self._attempt(record, started_at, clock, outcome, error)
+            if moved:
+                self.publish(record.pk)
             if moved and not gives_up:
                 transaction.on_commit(
                     lambda: self.enqueue(record.pk, run_after=next_attempt_at), robust=True

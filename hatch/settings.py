@@ -43,6 +43,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # First, so that runserver serves ASGI (HTTP and the inbox's websocket) in development.
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "channels",
     "django_tasks_db",
     "messaging",
     "emails",
@@ -93,8 +96,23 @@ if DEBUG:
     DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL connections come from psycopg's pool: under ASGI, Django runs sync views in a
+# thread pool, and per-thread persistent connections would grow without bound (the seed's
+# defect: requests failing once PostgreSQL's max_connections is reached). Each process
+# holds at most DB_POOL_MAX_SIZE connections; a request waits up to DB_POOL_TIMEOUT seconds
+# for one. DB_POOL_MAX_SIZE=0 switches the pool off (persistent connections, CONN_MAX_AGE).
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE:
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": min(2, DB_POOL_MAX_SIZE),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -160,6 +178,19 @@ TWILIO_EXTRA_FROM_NUMBERS = env.list("TWILIO_EXTRA_FROM_NUMBERS", default=[])
 # or whole domains written as "@example.com".
 SENDGRID_FROM_EMAIL = env.str("SENDGRID_FROM_EMAIL", default="hatch@example.com" if DEBUG else "")
 SENDGRID_EXTRA_FROM_EMAILS = env.list("SENDGRID_EXTRA_FROM_EMAILS", default=[])
+
+# Real time: the inbox's websocket. With REDIS_URL the channel layer is Redis, shared by
+# every web and worker process; without it, an in-memory layer that only reaches
+# websockets served by the same process (the zero-setup run, where tasks run in-process).
+REDIS_URL = env.str("REDIS_URL", default="")
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
+    }
+    if REDIS_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+}
 
 # Delivery: providers, the task queue, retries.
 #

@@ -12,10 +12,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hatch.errors import ValidationError
+from hatch.errors import Conflict, ValidationError
 from hatch.pagination import KeysetPagination
 from messaging import selectors, services
-from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message
+from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message, MessageStatus
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -39,6 +39,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "channel",
             "last_message_date",
             "message_count",
+            "unread_count",
             "preview",
         ]
 
@@ -102,7 +103,18 @@ class ConversationViewSet(viewsets.GenericViewSet):
     serializer_class = ConversationSerializer
 
     def list(self, request):
-        conversations = selectors.conversation_list(query=request.query_params.get("q", ""))
+        """Newest activity first. ``q`` searches contacts and text; ``channel`` is "sms" or
+        "internal"; ``status=failed`` keeps conversations with a message that did not arrive."""
+        params = request.query_params
+        channel = params.get("channel", "")
+        if channel not in ("", *Channel.values):
+            raise ValidationError("'channel' must be 'sms' or 'internal'.", field="channel")
+        status = params.get("status", "")
+        if status not in ("", "failed"):
+            raise ValidationError("'status' can only be 'failed'.", field="status")
+        conversations = selectors.conversation_list(
+            query=params.get("q", ""), channel=channel, failed_only=status == "failed"
+        )
         rows, next_url = conversation_pages.paginate(conversations, request)
         return conversation_pages.response(self.get_serializer(rows, many=True).data, next_url)
 
@@ -118,6 +130,14 @@ class ConversationViewSet(viewsets.GenericViewSet):
         rows, next_url = message_pages.paginate(messages, request)
         rows.reverse()
         return message_pages.response(MessageSerializer(rows, many=True).data, next_url)
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    def read(self, request, pk=None):
+        """Mark the conversation read: its unread count goes to 0 for everyone."""
+        conversation = selectors.conversation_get(conversation_id=pk)
+        services.conversation_mark_read(conversation_id=conversation.id)
+        conversation.refresh_from_db()
+        return Response(ConversationSerializer(conversation).data)
 
     @action(detail=True, serializer_class=MessageSerializer)
     def new_messages(self, request, pk=None):
@@ -160,6 +180,18 @@ class MessageViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, pk=None):
         return Response(self.get_serializer(selectors.message_get(message_id=pk)).data)
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    def retry(self, request, pk=None):
+        """Send a failed SMS again (not to a recipient who has opted out)."""
+        message = selectors.message_get(message_id=pk)
+        if message.status != MessageStatus.FAILED or message.channel != Channel.SMS:
+            raise Conflict("Only a failed SMS can be retried.")
+        outcome = services.messages_retry_failed(ids=[message.id])
+        if outcome["opted_out"]:
+            raise Conflict(f"{message.to_contact} has opted out (replied STOP); not retried.")
+        message.refresh_from_db()
+        return Response(MessageSerializer(message).data)
 
     def send(self, request):
         serializer = self.get_serializer(data=request.data)

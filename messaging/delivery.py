@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from hatch.delivery import Outbox, ProviderError
+from messaging.events import publish_message_changed
 from messaging.models import STATUS_RANK, Message, MessageAttempt, MessageStatus, OptOut
 from messaging.providers import get_sms_provider
 from messaging.providers.base import SmsSendResult
@@ -37,6 +38,9 @@ class SmsOutbox(Outbox):
             body=record.body,
             status_callback=status_callback_url(record),
         )
+
+    def publish(self, record_id) -> None:
+        publish_message_changed(record_id)
 
     def apply_success(self, record: Message, result: SmsSendResult, now: datetime) -> None:
         message = Message.objects.select_for_update().get(pk=record.pk)

@@ -65,6 +65,8 @@ class Conversation(TimestampedModel):
     last_message_at = models.DateTimeField()
     last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    # Inbound messages nobody has opened yet; shared by the team, like the inbox itself.
+    unread_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -162,6 +164,12 @@ class Message(TimestampedModel):
             models.Index(fields=["conversation", "-created_at", "-id"], name="message_thread_idx"),
             # Every message newest first: GET /api/messages and the admin's message list.
             models.Index(fields=["-created_at", "-id"], name="message_recent_idx"),
+            # The conversation list's "failed" filter: the few messages that did not arrive.
+            models.Index(
+                fields=["conversation"],
+                condition=models.Q(status__in=["failed", "undelivered"]),
+                name="message_failed_idx",
+            ),
             # The sweeper: the few messages still waiting for or in a provider call.
             models.Index(
                 fields=["status", "next_attempt_at"],

@@ -6,18 +6,32 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from hatch.queries import get_by_uuid
-from messaging.models import Conversation, Message
+from messaging.models import Channel, Conversation, Message, MessageStatus
 
 NEW_MESSAGES_LIMIT = 1000
 
 
-def conversation_list(*, query: str = "") -> QuerySet[Conversation]:
+def conversation_list(
+    *, query: str = "", channel: str = "", failed_only: bool = False
+) -> QuerySet[Conversation]:
     """Conversations, for keyset pagination on (last_message_at, id).
 
     Reads the summary columns only. A search matches either contact or the text of any
-    message; the text match is a semi-join (EXISTS), never an aggregate over messages.
+    message, and the failed filter keeps conversations with a failed or undelivered
+    message; both are semi-joins (EXISTS), never aggregates over messages.
     """
     conversations = Conversation.objects.all()
+    if channel:
+        conversations = conversations.filter(has_phone_numbers=channel == Channel.SMS)
+    if failed_only:
+        conversations = conversations.filter(
+            Exists(
+                Message.objects.filter(
+                    conversation=OuterRef("pk"),
+                    status__in=[MessageStatus.FAILED, MessageStatus.UNDELIVERED],
+                )
+            )
+        )
     query = query.strip()
     if not query:
         return conversations

@@ -25,6 +25,7 @@ from hatch.contacts import (
     parse_contact,
 )
 from hatch.errors import Conflict, ValidationError
+from messaging.events import publish_conversation_changed, publish_message_changed
 from messaging.models import (
     BODY_MAX_LENGTH,
     PREVIEW_LENGTH,
@@ -84,7 +85,7 @@ def message_send(
         conversation_id = _conversation_record_message(
             own=from_contact, other=recipient, body=body, at=now
         )
-        return Message.objects.create(
+        message = Message.objects.create(
             conversation_id=conversation_id,
             to_contact=recipient.value,
             from_contact=from_contact.value,
@@ -98,6 +99,8 @@ def message_send(
             delivered_at=now if status == MessageStatus.DELIVERED else None,
             next_attempt_at=now if status == MessageStatus.QUEUED else None,
         )
+        publish_message_changed(message.pk, created=True)
+    return message
 
 
 def message_receive(
@@ -132,7 +135,7 @@ def message_receive(
     try:
         with transaction.atomic():
             conversation_id = _conversation_record_message(
-                own=recipient, other=sender, body=body, at=at
+                own=recipient, other=sender, body=body, at=at, unread=True
             )
             message = Message.objects.create(
                 conversation_id=conversation_id,
@@ -155,6 +158,7 @@ def message_receive(
                 )
             elif keyword in OPT_IN_KEYWORDS:
                 OptOut.objects.filter(phone=sender.value).delete()
+            publish_message_changed(message.pk, created=True)
     except IntegrityError:
         # The same MessageSid arrived twice at once and the other request stored it first.
         if provider_message_id:
@@ -237,6 +241,7 @@ def message_status_apply(
             changed += ["error_code", "error_message"]
         if changed:
             message.save(update_fields=[*changed, "updated_at"])
+            publish_message_changed(message.pk)
         if str(code) == OPTED_OUT:
             OptOut.objects.get_or_create(
                 phone=message.to_contact, defaults={"reason": f"Twilio {OPTED_OUT}"}
@@ -309,13 +314,24 @@ def _internal_sender(sender: str | None, user: AbstractBaseUser | None) -> Conta
     return contact
 
 
+def conversation_mark_read(*, conversation_id: uuid.UUID) -> None:
+    """Someone opened the conversation: nothing in it is unread any more."""
+    with transaction.atomic():
+        if (
+            Conversation.objects.filter(id=conversation_id)
+            .exclude(unread_count=0)
+            .update(unread_count=0, updated_at=timezone.now())
+        ):
+            publish_conversation_changed(conversation_id)
+
+
 def conversation_preview(body: str) -> str:
     """The one-line preview a conversation shows of its newest message."""
     return " ".join(body.split())[:PREVIEW_LENGTH]
 
 
 def _conversation_record_message(
-    *, own: Contact, other: Contact, body: str, at: datetime
+    *, own: Contact, other: Contact, body: str, at: datetime, unread: bool = False
 ) -> uuid.UUID:
     """Create the conversation or update its summary for one more message; return its id.
 
@@ -329,6 +345,7 @@ def _conversation_record_message(
     is_newest = Q(last_message_at__lte=at)
     summary = dict(
         message_count=F("message_count") + 1,
+        unread_count=F("unread_count") + int(unread),
         last_message_at=Greatest(F("last_message_at"), Value(at)),
         last_message_preview=Case(
             When(is_newest, then=Value(preview)), default=F("last_message_preview")
@@ -352,6 +369,7 @@ def _conversation_record_message(
                 last_message_at=at,
                 last_message_preview=preview,
                 message_count=1,
+                unread_count=int(unread),
             )
     except IntegrityError:
         # Another transaction created it between our UPDATE and INSERT.
@@ -423,6 +441,7 @@ def messages_retry_failed(
             )
             for pk in requeued:
                 transaction.on_commit(lambda pk=pk: sms_outbox.enqueue(pk), robust=True)
+                publish_message_changed(pk)
     return {"requeued": requeued, "opted_out": opted_out}
 
 

@@ -37,7 +37,7 @@ class TestEnqueueAfterCommit:
             response = api_client.post("/api/send_message", {"to": TO, "body": "hi"}, format="json")
             assert enqueued_tasks() == []  # nothing before the commit
 
-        assert len(callbacks) == 1
+        assert len(callbacks) == 2  # the enqueue and the inbox event
         assert enqueued_tasks() == [
             ("messaging.tasks.send_message", [response.json()["message_id"]])
         ]
