@@ -16,4 +16,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/unused
 RUN useradd --system --uid 10001 hatch
 USER hatch
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn hatch.wsgi --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-2} --access-logfile -"]
+# daphne serves HTTP and the inbox's websocket (hatch.asgi) in one process.
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec daphne -b 0.0.0.0 -p 8000 hatch.asgi:application"]

@@ -4,7 +4,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from emails import selectors, services
-from emails.models import BODY_MAX_LENGTH, RECIPIENTS_MAX, SUBJECT_MAX_LENGTH, Email
+from emails.models import BODY_MAX_LENGTH, RECIPIENTS_MAX, SUBJECT_MAX_LENGTH, Email, EmailEvent
 from hatch.pagination import KeysetPagination
 
 
@@ -33,6 +33,21 @@ class EmailSerializer(serializers.ModelSerializer):
             "delivered_at",
             "updated_at",
         ]
+
+
+class EmailEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EmailEvent
+        fields = ["event", "occurred_at", "recipient"]
+
+
+class EmailDetailSerializer(EmailSerializer):
+    """One email with what SendGrid reported about it, oldest event first."""
+
+    events = EmailEventSerializer(many=True, read_only=True)
+
+    class Meta(EmailSerializer.Meta):
+        fields = [*EmailSerializer.Meta.fields, "events"]
 
 
 class SendEmailSerializer(serializers.Serializer):
@@ -87,7 +102,8 @@ class EmailViewSet(viewsets.GenericViewSet):
         return email_pages.response(self.get_serializer(rows, many=True).data, next_url)
 
     def retrieve(self, request, pk=None):
-        return Response(self.get_serializer(selectors.email_get(email_id=pk)).data)
+        email = selectors.email_get(email_id=pk)
+        return Response(EmailDetailSerializer(email).data)
 
     def send(self, request):
         serializer = self.get_serializer(data=request.data)

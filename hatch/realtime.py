@@ -5,11 +5,13 @@ Hatch is a team inbox, so every signed-in user's websocket joins one group. An e
 page renders pushed and fetched records alike.
 """
 
+import json
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from rest_framework.utils.encoders import JSONEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,10 @@ def publish_on_commit(build_event) -> None:
         try:
             event = build_event()
             if event is not None:
+                # Serializer data still holds UUIDs and the like, which neither the Redis
+                # layer (msgpack) nor the socket (json) can carry: send the JSON the API
+                # renders, as plain values.
+                event = json.loads(json.dumps(event, cls=JSONEncoder))
                 async_to_sync(get_channel_layer().group_send)(
                     INBOX_GROUP, {"type": "inbox.event", "event": event}
                 )

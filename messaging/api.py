@@ -73,6 +73,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "is_delivered",
             "num_segments",
             "num_media",
+            "media",
             "sent_at",
             "delivered_at",
             "updated_at",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the services the test suite talks to are up: PostgreSQL (and Chromium for the
-# browser tests). Starts or installs what is missing where it can, and says what it did.
+# Makes sure the services the test suite talks to are up: PostgreSQL, Redis (the channel
+# layer test) and Chromium (the browser tests). Starts or installs what is missing where it
+# can, and says what it did.
 set -euo pipefail
 
 pg_host=127.0.0.1
@@ -16,6 +17,38 @@ if ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
 fi
 if ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
     echo "services: PostgreSQL is not answering on $pg_host:$pg_port. Start it, or set DATABASE_URL." >&2
+    exit 1
+fi
+
+redis_host=127.0.0.1
+redis_port=6379
+
+# PING over bash's /dev/tcp, so that redis-cli need not be installed.
+redis_answers() {
+    local reply=""
+    { exec 3<>"/dev/tcp/$redis_host/$redis_port"; } 2>/dev/null || return 1
+    printf 'PING\r\n' >&3
+    read -r -t 2 reply <&3 || true
+    exec 3<&- 3>&-
+    [ "${reply%$'\r'}" = "+PONG" ]
+}
+
+if ! redis_answers; then
+    if ! command -v redis-server >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "services: installing Redis for the channel layer test (apt-get install redis-server)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq redis-server >/dev/null
+    fi
+    if command -v redis-server >/dev/null; then
+        echo "services: starting Redis on $redis_host:$redis_port (no persistence)"
+        redis-server --daemonize yes --bind "$redis_host" --port "$redis_port" --save "" --appendonly no >/dev/null
+        for _ in $(seq 1 30); do redis_answers && break; sleep 0.2; done
+    fi
+fi
+if ! redis_answers; then
+    echo "services: Redis is not answering on $redis_host:$redis_port; the channel layer test needs it." >&2
+    echo "  Install it (sudo apt-get install redis-server) or start it there." >&2
     exit 1
 fi
 

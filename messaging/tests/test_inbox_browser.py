@@ -5,6 +5,10 @@ the scripts and the API together. Data is set up through the services, as produc
 writes it. Debian's Chromium at /usr/bin/chromium is required: without it these tests fail
 (they never skip), because an untested inbox is not a passing one.
 
+The live server is WSGI, so the inbox's websocket never connects here: these tests also
+show that the page works fully over HTTP without it. Every test fails on a script error,
+an alert, or a Content-Security-Policy violation reported to the console.
+
 Deselect with ``-m "not browser"`` for a quick run.
 """
 
@@ -16,9 +20,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
+from emails import services as email_services
 from emails.models import Email
+from emails.tests import sendgrid_payloads as sendgrid
 from messaging import services
-from messaging.models import Channel, Direction, Message, MessageStatus
+from messaging.models import Channel, Conversation, Direction, Message, MessageStatus, OptOut
 from messaging.segments import count_segments
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -58,6 +64,15 @@ def chromium():
             browser.close()
 
 
+@pytest.fixture(autouse=True)
+def no_events_from_the_test_process(monkeypatch):
+    """Services called here to set data up publish nothing: no page listens to this
+    process's channel layer (the WSGI live server has no websocket), and asgiref refuses to
+    publish beside Playwright's event loop, logging an error each time."""
+    monkeypatch.setattr("messaging.events.publish_on_commit", lambda build_event: None)
+    monkeypatch.setattr("emails.events.publish_on_commit", lambda build_event: None)
+
+
 @pytest.fixture
 def casey():
     return UserFactory(username="casey", first_name="Casey", last_name="Jones")
@@ -65,9 +80,15 @@ def casey():
 
 @pytest.fixture
 def open_browser(chromium, live_server):
-    """Open a fresh browser window on the live server; fail on any script error or alert."""
+    """Open a fresh browser window on the live server; fail on any script error, alert or
+    Content-Security-Policy violation."""
     contexts = []
     problems = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            where = message.location.get("url", "")
+            problems.append(f"CSP violation on {message.page.url} ({where}): {message.text}")
 
     def open_browser(viewport=DESKTOP):
         context = chromium.new_context(base_url=live_server.url, viewport=viewport)
@@ -75,6 +96,7 @@ def open_browser(chromium, live_server):
         page = context.new_page()
         page.set_default_timeout(5_000)
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("console", on_console)
 
         def on_dialog(dialog):
             problems.append(f"{dialog.type} opened: {dialog.message}")
@@ -109,11 +131,23 @@ def sign_in(open_browser, casey):
     return sign_in
 
 
-def receive(body, *, sender="+14155550123", at=None):
+def receive(body, *, sender="+14155550123", at=None, media=None):
     message, _ = services.message_receive(
-        from_contact=sender, to_contact=HATCH_NUMBER, body=body, received_at=at
+        from_contact=sender, to_contact=HATCH_NUMBER, body=body, received_at=at, media=media
     )
     return message
+
+
+def fail_delivery(message, *, code="30006", reason="Landline or unreachable carrier"):
+    """The provider's status callback for an SMS it could not deliver."""
+    return services.message_status_apply(
+        provider_message_id="SM" + message.id.hex,
+        provider_status="failed",
+        message_id=str(message.id),
+        error_code=code,
+        error_message=reason,
+        payload={"MessageStatus": "failed", "ErrorCode": code},
+    )
 
 
 def conversation_list(page):
@@ -122,6 +156,14 @@ def conversation_list(page):
 
 def thread(page):
     return page.get_by_role("list", name="Messages")
+
+
+def item(page, conversation_id):
+    return page.locator(f'[data-conversation-id="{conversation_id}"]')
+
+
+def bubble(page, message_id):
+    return thread(page).locator(f'[data-message-id="{message_id}"]')
 
 
 def test_person_signs_in_opens_a_thread_and_replies_with_enter(sign_in, casey):
@@ -145,9 +187,13 @@ def test_person_signs_in_opens_a_thread_and_replies_with_enter(sign_in, casey):
     reply = thread(page).locator(".message-outbound")
     expect(reply).to_have_count(1)
     expect(reply.locator(".bubble")).to_have_text("Yes, it is ready.\nPick it up at the desk.")
-    expect(reply.locator(".status")).to_have_text("Queued")
+    expect(reply.locator(".status-mark")).to_have_text("Queued")
+    expect(reply).to_have_attribute("data-status", "queued")
+    expect(reply).to_have_attribute("data-direction", "outbound")
+    expect(thread(page).locator(".message-inbound")).to_have_attribute("data-status", "received")
     expect(box).to_have_value("")
     stored = Message.objects.get(direction=Direction.OUTBOUND, channel=Channel.SMS)
+    expect(reply).to_have_attribute("data-message-id", str(stored.id))
     assert stored.conversation_id == first.conversation_id
     assert stored.body == "Yes, it is ready.\nPick it up at the desk."
     assert (stored.to_contact, stored.from_contact) == ("+14155550123", HATCH_NUMBER)
@@ -233,6 +279,7 @@ def test_email_modal_closes_every_way_and_sends_with_cc(sign_in, casey):
     expect(dialog.get_by_text("'to_email' is not a valid email address")).to_be_visible()
     assert not Email.objects.exists()
 
+    dialog.get_by_label("HTML (optional)").fill("<p>It shipped <b>today</b>.</p>")
     dialog.get_by_label("To", exact=True).fill("pat@example.com")
     dialog.get_by_label("Cc", exact=True).fill("a@example.com, b@example.com")
     dialog.get_by_label("Bcc", exact=True).fill("audit@example.com")
@@ -253,6 +300,7 @@ def test_email_modal_closes_every_way_and_sends_with_cc(sign_in, casey):
         "It shipped today.",
         "queued",
     )
+    assert email.html_content == "<p>It shipped <b>today</b>.</p>"
     assert email.sent_by == casey
 
 
@@ -274,6 +322,7 @@ def test_markup_in_names_and_bodies_shows_as_text(sign_in, casey):
 
 def test_phone_sized_screen_shows_the_list_or_the_thread(sign_in):
     receive("Are you open today?", sender="+14155550123")
+    email_services.email_send(to_email="pat@example.com", subject="Your order", body="Shipped.")
     page = sign_in(PHONE)
     heading = page.get_by_role("heading", name="Conversations")
     reply_box = page.get_by_label("Type a message")
@@ -296,8 +345,20 @@ def test_phone_sized_screen_shows_the_list_or_the_thread(sign_in):
     page.go_forward()
     expect(reply_box).to_be_visible()
 
+    page.get_by_role("button", name="Emails").click()
+    expect(page.get_by_role("heading", name="Emails")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("pat@example.com"))).to_be_visible()
+    page.get_by_role("link", name=re.compile("pat@example.com")).click()
+    expect(page.get_by_role("heading", name="Your order")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("pat@example.com"))).to_be_hidden()
+    page.get_by_role("button", name="Back to emails").click()
+    expect(page.get_by_role("link", name=re.compile("pat@example.com"))).to_be_visible()
+    # Back where the person left off: the thread.
+    page.get_by_role("button", name="Conversations").click()
+    expect(reply_box).to_be_visible()
 
-def test_older_messages_and_more_conversations_load_on_request(sign_in):
+
+def test_scrolling_loads_more_conversations_and_older_messages_in_place(sign_in):
     start = timezone.now() - timedelta(days=2)
     for number in range(55):
         receive(f"Update {number}", sender="+14155550123", at=start + timedelta(minutes=number))
@@ -307,7 +368,7 @@ def test_older_messages_and_more_conversations_load_on_request(sign_in):
 
     links = conversation_list(page).get_by_role("link")
     expect(links).to_have_count(50)
-    page.get_by_role("button", name="Load more").click()
+    page.locator("#list-scroll").evaluate("box => box.scrollTo(0, box.scrollHeight)")
     expect(links).to_have_count(51)
     expect(page.get_by_role("button", name="Load more")).to_be_hidden()
 
@@ -315,10 +376,356 @@ def test_older_messages_and_more_conversations_load_on_request(sign_in):
     bubbles = thread(page).locator(".bubble")
     expect(bubbles).to_have_count(50)
     expect(bubbles.last).to_have_text("Update 54")
-    page.get_by_role("button", name="Load older messages").click()
+    reading = thread(page).get_by_text("Update 5", exact=True)
+    page.locator("#thread-scroll").evaluate("box => box.scrollTo(0, 0)")
+    top_before = reading.bounding_box()["y"]
+
     expect(bubbles).to_have_count(55)
     expect(bubbles.first).to_have_text("Update 0")
     expect(page.get_by_role("button", name="Load older messages")).to_be_hidden()
+    # What the reader was looking at did not move when the older page came in above it.
+    assert abs(reading.bounding_box()["y"] - top_before) < 2
+
+
+def test_load_more_buttons_work_without_scrolling(sign_in):
+    """The fallback for a browser without IntersectionObserver: the buttons themselves."""
+    start = timezone.now() - timedelta(days=2)
+    for number in range(51):
+        receive("Hello", sender=f"+1212555{1000 + number}", at=start - timedelta(minutes=number))
+    page = sign_in()
+
+    links = conversation_list(page).get_by_role("link")
+    expect(links).to_have_count(50)
+    page.get_by_role("button", name="Load more").dispatch_event("click")
+    expect(links).to_have_count(51)
+
+
+def test_filters_show_sms_internal_or_failed_conversations(sign_in, casey):
+    sms = receive("Is the shop open?", sender="+14155550123")
+    internal = services.message_send(to="Dana Scully", body="Lunch?", user=casey)
+    failed = services.message_send(to="+12125550147", body="Your parcel is out", user=casey)
+    fail_delivery(failed)
+    page = sign_in()
+    links = conversation_list(page).get_by_role("link")
+    filters = page.get_by_role("group", name="Show conversations")
+    expect(links).to_have_count(3)
+    expect(filters.get_by_role("button", name="All", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    filters.get_by_role("button", name="Internal", exact=True).click()
+    expect(links).to_have_count(1)
+    expect(item(page, internal.conversation_id)).to_be_visible()
+    expect(filters.get_by_role("button", name="Internal", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(filters.get_by_role("button", name="All", exact=True)).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
+    filters.get_by_role("button", name="SMS", exact=True).click()
+    expect(links).to_have_count(2)
+    expect(item(page, internal.conversation_id)).to_have_count(0)
+
+    filters.get_by_role("button", name="Failed", exact=True).click()
+    expect(links).to_have_count(1)
+    expect(item(page, failed.conversation_id)).to_be_visible()
+
+    filters.get_by_role("button", name="All", exact=True).click()
+    expect(links).to_have_count(3)
+    expect(item(page, sms.conversation_id)).to_be_visible()
+
+
+def test_opening_a_conversation_marks_it_read(sign_in):
+    first = receive("Hello?", sender="+14155550123")
+    receive("Anyone there?", sender="+14155550123")
+    other = receive("Hi", sender="+12125550147")
+    page = sign_in()
+    badge = item(page, first.conversation_id).locator(".unread-badge")
+    expect(badge).to_have_text("2")
+    expect(badge).to_be_visible()
+    expect(item(page, other.conversation_id).locator(".unread-badge")).to_have_text("1")
+
+    item(page, first.conversation_id).click()
+
+    expect(thread(page).locator(".message-inbound")).to_have_count(2)
+    expect(badge).to_be_hidden()
+    expect(badge).to_have_attribute("hidden", "")
+    expect(item(page, other.conversation_id).locator(".unread-badge")).to_be_visible()
+    conversation = Conversation.objects.get(id=first.conversation_id)
+    for _ in range(50):  # the read request may still be on its way
+        if conversation.unread_count == 0:
+            break
+        page.wait_for_timeout(20)
+        conversation.refresh_from_db()
+    assert conversation.unread_count == 0
+    assert Conversation.objects.get(id=other.conversation_id).unread_count == 1
+
+    page.reload()
+    expect(page.locator("#inbox")).to_have_attribute("data-ready", "true")
+    expect(item(page, other.conversation_id).locator(".unread-badge")).to_have_text("1")
+    expect(item(page, first.conversation_id).locator(".unread-badge")).to_be_hidden()
+
+
+def test_an_mms_shows_images_as_thumbnails_and_other_media_as_links(sign_in, live_server):
+    image_url = f"{live_server.url}/static/img/hatch.svg"
+    pdf_url = "https://media.example.com/files/invoice.pdf"
+    mms = receive(
+        "Photos of the damage",
+        media=[
+            {"url": image_url, "content_type": "image/svg+xml"},
+            {"url": pdf_url, "content_type": "application/pdf"},
+        ],
+    )
+    page = sign_in()
+    item(page, mms.conversation_id).click()
+
+    message = bubble(page, mms.id)
+    image = message.locator(".media img")
+    expect(image).to_have_count(1)
+    expect(image).to_have_attribute("src", image_url)
+    expect(image).to_have_attribute("alt", re.compile(r"^Image 1 from \+1 \(415\) 555-0123$"))
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+    link = message.locator(".media a")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", pdf_url)
+    expect(link).to_have_text("PDF attachment (application/pdf)")
+
+
+def test_a_reply_shows_at_once_and_becomes_the_stored_message(sign_in):
+    first = receive("Where are you?", sender="+14155550123")
+    page = sign_in()
+    item(page, first.conversation_id).click()
+    expect(thread(page).locator(".message-inbound")).to_have_count(1)
+    held = []
+    page.route("**/api/send_message", lambda route: held.append(route))
+
+    box = page.get_by_label("Type a message")
+    box.fill("On my way")
+    box.press("Enter")
+
+    pending = thread(page).locator('[data-status="pending"]')
+    expect(pending).to_have_count(1)
+    expect(pending).to_have_attribute("data-message-id", re.compile(r"^tmp-"))
+    expect(pending).to_have_attribute("data-direction", "outbound")
+    expect(pending.locator(".bubble")).to_have_text("On my way")
+    expect(pending.locator(".status-mark")).to_have_text("Pending")
+    expect(box).to_have_value("")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    held[0].continue_()
+
+    outbound = thread(page).locator('[data-direction="outbound"]')
+    expect(outbound).to_have_attribute("data-status", "queued")
+    expect(outbound).to_have_count(1)
+    stored = Message.objects.get(direction=Direction.OUTBOUND)
+    expect(outbound).to_have_attribute("data-message-id", str(stored.id))
+    expect(outbound.locator(".status-mark")).to_have_text("Queued")
+    expect(thread(page).locator('[data-message-id^="tmp-"]')).to_have_count(0)
+
+
+def test_a_refused_reply_stays_with_the_reason_and_a_retry(sign_in):
+    first = receive("Hi", sender="+14155550123")
+    OptOut.objects.create(phone="+14155550123", reason="test")
+    page = sign_in()
+    item(page, first.conversation_id).click()
+
+    page.get_by_label("Type a message").fill("Are you still there?")
+    page.get_by_role("button", name="Send", exact=True).click()
+
+    refused = thread(page).locator('[data-direction="outbound"]')
+    expect(refused).to_have_attribute("data-status", "error")
+    expect(refused).to_have_attribute("data-message-id", re.compile(r"^tmp-"))
+    expect(refused.locator(".bubble")).to_have_text("Are you still there?")
+    expect(refused.locator(".message-error")).to_have_text(re.compile("has opted out"))
+    expect(refused.locator(".message-error")).to_be_visible()
+    assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
+
+    OptOut.objects.all().delete()  # they texted START
+    refused.get_by_role("button", name="Retry").click()
+
+    stored_bubble = thread(page).locator('[data-direction="outbound"]')
+    expect(stored_bubble).to_have_attribute("data-status", "queued")
+    stored = Message.objects.get(direction=Direction.OUTBOUND)
+    expect(stored_bubble).to_have_attribute("data-message-id", str(stored.id))
+    expect(stored_bubble.get_by_role("button", name="Retry")).to_have_count(0)
+
+
+def test_a_failed_sms_shows_the_reason_and_retry_queues_it_again(sign_in, casey):
+    message = services.message_send(to="+14155550123", body="Your parcel is out", user=casey)
+    fail_delivery(message, code="30006", reason="Landline or unreachable carrier")
+    page = sign_in()
+    item(page, message.conversation_id).click()
+
+    failed = bubble(page, message.id)
+    expect(failed).to_have_attribute("data-status", "failed")
+    mark = failed.locator(".status-mark")
+    expect(mark).to_have_text("Failed")
+    expect(mark).to_have_attribute("title", "Error 30006: Landline or unreachable carrier")
+    reason = failed.locator(".message-error")
+    expect(reason).to_be_hidden()
+    mark.focus()  # a tap focuses it too
+    expect(reason).to_be_visible()
+    expect(reason).to_have_text("Error 30006: Landline or unreachable carrier")
+
+    failed.get_by_role("button", name="Retry").click()
+
+    expect(failed).to_have_attribute("data-status", "queued")
+    expect(mark).to_have_text("Queued")
+    expect(failed.get_by_role("button", name="Retry")).to_have_count(0)
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED
+
+
+def test_emails_view_lists_emails_with_their_status_and_events(sign_in, casey):
+    delivered = email_services.email_send(
+        to_email="pat@example.com", subject="Your order", body="It shipped.", user=casey
+    )
+    message_id = sendgrid.x_message_id()
+    email_services.email_events_apply(
+        events=[
+            sendgrid.event(
+                kind,
+                email="pat@example.com",
+                message_id=message_id,
+                hatch_email_id=str(delivered.id),
+                timestamp=1732890000 + offset,
+            )
+            for offset, kind in enumerate(["processed", "delivered"])
+        ]
+    )
+    queued = email_services.email_send(
+        to_email="sam@example.com", subject="Welcome", body="Hello.", user=casey
+    )
+    page = sign_in()
+
+    page.get_by_role("button", name="Emails").click()
+    emails = page.get_by_role("list", name="Emails")
+    expect(emails.locator(f'[data-email-id="{delivered.id}"]')).to_have_attribute(
+        "data-status", "delivered"
+    )
+    expect(emails.locator(f'[data-email-id="{queued.id}"]')).to_have_attribute(
+        "data-status", "queued"
+    )
+    expect(page).to_have_url(re.compile(r"\?view=emails$"))
+    expect(conversation_list(page)).to_be_hidden()
+
+    emails.locator(f'[data-email-id="{delivered.id}"]').click()
+    expect(page.get_by_role("heading", name="Your order")).to_be_visible()
+    events = page.get_by_role("list", name="Delivery events")
+    expect(events.get_by_role("listitem")).to_have_count(2)
+    expect(events.get_by_role("listitem").last).to_contain_text("delivered")
+    expect(events.get_by_role("listitem").last).to_contain_text("pat@example.com")
+
+    # An email sent from this view joins its list at once, as queued.
+    page.get_by_role("button", name="Compose email").click()
+    dialog = page.get_by_role("dialog", name="Compose email")
+    dialog.get_by_label("To", exact=True).fill("lee@example.com")
+    dialog.get_by_label("Subject").fill("Receipt")
+    dialog.get_by_label("Message", exact=True).fill("Thanks.")
+    dialog.get_by_role("button", name="Send email").click()
+    expect(dialog).to_be_hidden()
+    sent = Email.objects.get(to_email="lee@example.com")
+    expect(emails.locator("[data-email-id]").first).to_have_attribute("data-email-id", str(sent.id))
+    expect(emails.locator(f'[data-email-id="{sent.id}"]')).to_have_attribute(
+        "data-status", "queued"
+    )
+
+    page.get_by_role("button", name="Conversations").click()
+    expect(conversation_list(page)).to_be_visible()
+    expect(emails).to_be_hidden()
+    page.go_back()
+    expect(emails).to_be_visible()
+
+
+def test_compose_dialog_keeps_focus_inside_while_open(sign_in):
+    page = sign_in()
+    page.get_by_role("button", name="Compose email").click()
+    dialog = page.get_by_role("dialog", name="Compose email")
+    expect(dialog.get_by_label("To", exact=True)).to_be_focused()
+    inside = (
+        "() => document.querySelector('#compose-email-dialog').contains(document.activeElement)"
+    )
+
+    for _ in range(14):  # more than the dialog has controls: round at least once
+        page.keyboard.press("Tab")
+        assert page.evaluate(inside)
+    dialog.get_by_role("button", name="Send email").focus()
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Close")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(dialog.get_by_role("button", name="Send email")).to_be_focused()
+    for _ in range(14):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(inside)
+
+
+def test_the_page_works_without_its_websocket(sign_in):
+    """The live server cannot upgrade to a websocket: the page says so and carries on."""
+    receive("Hello", sender="+14155550123")
+    page = sign_in()
+
+    expect(page.locator("#inbox")).to_have_attribute(
+        "data-live", re.compile("^(offline|connecting)$")
+    )
+    expect(page.locator("#live-indicator")).to_have_attribute(
+        "data-state", re.compile("^(offline|connecting)$")
+    )
+    expect(conversation_list(page).get_by_role("link")).to_have_count(1)
+
+
+def test_admin_renders_under_the_csp(open_browser):
+    """Django's admin must work under the site-wide policy too; open_browser fails the test
+    on any violation the console reports."""
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    message = receive("Hello")
+    page = open_browser()
+    page.goto("/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill("root")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+
+    for path in (
+        "/admin/messaging/message/",
+        f"/admin/messaging/message/{message.id}/change/",
+        f"/admin/auth/user/{root.id}/change/",
+        "/admin/auth/user/add/",
+    ):
+        response = page.goto(path)
+        assert response.status == 200, path
+        expect(page.locator("#content")).to_be_visible()
+
+
+# templates/rest_framework/api.html replaces DRF's inline <style> and onclick sign-out.
+def test_browsable_api_renders_under_the_csp(chromium, live_server, casey):
+    violations = []
+    context = chromium.new_context(base_url=live_server.url)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(5_000)
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        page.goto("/accounts/login/?next=/api/conversations")
+        page.get_by_label("Username").fill(casey.username)
+        page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+
+        expect(page.locator(".response-info")).to_contain_text('"conversations"')
+        page.goto("/api/")
+        expect(page.locator(".response-info")).to_contain_text("conversations")
+    finally:
+        context.close()
+    assert violations == []
 
 
 BODIES = [

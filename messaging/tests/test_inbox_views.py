@@ -10,6 +10,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
+from emails import services as email_services
+from emails.tests import sendgrid_payloads as sendgrid
 from messaging import services
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -25,12 +27,18 @@ class _PageParser(HTMLParser):
         self.labels: dict[str, str] = {}  # control id -> label text
         self.scripts: list[dict[str, str | None]] = []
         self.event_handlers: list[tuple[str, str]] = []
+        self.inline_styles: list[str] = []  # style attributes and <style> elements
         self.forms: list[dict[str, str | None]] = []
+        self.by_id: dict[str, dict[str, str | None]] = {}
         self._open: list[tuple[str, dict, list[str]]] = []
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         self.event_handlers += [(tag, name) for name, _ in attrs if name.startswith("on")]
+        if "style" in attributes or tag == "style":
+            self.inline_styles.append(tag)
+        if "id" in attributes:
+            self.by_id[attributes["id"]] = attributes
         if tag == "script":
             self.scripts.append(attributes)
         if tag == "form":
@@ -80,13 +88,34 @@ def test_signed_in_user_sees_the_inbox_controls(signed_in_client, user):
 
     assert response.status_code == 200
     page = parse(response)
-    for name in ("Compose email", "Send email", "New conversation", "Send", "Sign out"):
+    for name in (
+        "Compose email",
+        "Send email",
+        "New conversation",
+        "Send",
+        "Sign out",
+        "Conversations",
+        "Emails",
+        "All",
+        "SMS",
+        "Internal",
+        "Failed",
+        "Load more emails",
+    ):
         assert name in page.buttons, f"no button named {name!r} in {page.buttons}"
     assert page.labels["reply-body"] == "Type a message"
     assert page.labels["new-conversation-to"] == "To"
     assert page.labels["new-conversation-body"] == "Message"
     email_labels = {key: text for key, text in page.labels.items() if key.startswith("email-")}
-    assert sorted(email_labels.values()) == ["Bcc", "Cc", "Message", "Reply-To", "Subject", "To"]
+    assert sorted(email_labels.values()) == [
+        "Bcc",
+        "Cc",
+        "HTML (optional)",
+        "Message",
+        "Reply-To",
+        "Subject",
+        "To",
+    ]
     assert {form.get("aria-label") for form in page.forms} >= {
         "Reply",
         "New conversation",
@@ -105,14 +134,30 @@ def test_sign_out_is_a_post_form_to_the_logout_url(signed_in_client):
     assert signed_in_client.get("/").status_code == 302
 
 
-def test_inbox_page_is_ready_for_a_script_src_self_policy(signed_in_client):
-    """No inline script and no inline event handler: a CSP of script-src 'self' will hold."""
-    page = parse(signed_in_client.get("/"))
+def test_inbox_page_holds_under_its_self_only_policy(signed_in_client):
+    """No inline script, event handler or style: script-src and style-src 'self' hold."""
+    response = signed_in_client.get("/")
+    page = parse(response)
 
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "style-src 'self';" in policy
     assert page.scripts, "the inbox needs its script"
     assert all(script.get("src") for script in page.scripts)
     assert all(script.get("type") == "module" for script in page.scripts)
     assert page.event_handlers == []
+    assert page.inline_styles == []
+
+
+def test_inbox_states_its_live_contract_before_the_script_runs(signed_in_client):
+    page = parse(signed_in_client.get("/"))
+
+    inbox = page.by_id["inbox"]
+    assert inbox["data-live"] == "connecting"
+    assert inbox["data-live-path"] == "/ws/inbox/"
+    assert "data-ready" not in inbox  # set by the script once the controls work
+    assert page.by_id["message-list"]["aria-live"] == "polite"
+    assert page.by_id["email-html"]["name"] == "html_content"
 
 
 def test_inbox_gives_the_page_a_csrf_cookie_and_the_api_urls(signed_in_client):
@@ -124,6 +169,11 @@ def test_inbox_gives_the_page_a_csrf_cookie_and_the_api_urls(signed_in_client):
     assert 'data-messages-url="/api/conversation/CONVERSATION_ID/messages"' in html
     assert 'data-send-message-url="/api/send_message"' in html
     assert 'data-send-email-url="/api/send_email"' in html
+    assert 'data-new-messages-url="/api/conversation/CONVERSATION_ID/new_messages"' in html
+    assert 'data-read-url="/api/conversations/CONVERSATION_ID/read"' in html
+    assert 'data-retry-url="/api/messages/MESSAGE_ID/retry"' in html
+    assert 'data-emails-url="/api/emails"' in html
+    assert 'data-email-url="/api/emails/EMAIL_ID"' in html
     assert 'data-body-max-length="1600"' in html
 
 
@@ -140,14 +190,61 @@ def test_every_static_file_the_inbox_loads_is_served(signed_in_client):
                 f"/static/js/{name}" for name in re.findall(r'from "\./([\w-]+\.js)";', source)
             }
     assert {"/static/css/hatch.css", "/static/js/inbox.js"} <= urls
+    assert modules >= {f"/static/js/{name}.js" for name in ("api", "emails", "forms", "live")}
     for module in modules:
         assert signed_in_client.get(module).status_code == 200, module
+    # Every module inbox.js imports is preloaded, so none waits for another to arrive.
+    assert modules <= urls
 
 
 def test_inbox_reads_no_data_while_rendering(signed_in_client, django_assert_num_queries):
     # The session and the user; conversations are fetched by the page from the API.
     with django_assert_num_queries(2):
         signed_in_client.get("/")
+
+
+def test_email_detail_lists_the_providers_events_for_the_emails_view(
+    api_client, user, django_assert_num_queries
+):
+    email = email_services.email_send(
+        to_email="pat@example.com", subject="Your order", body="It shipped.", user=user
+    )
+    message_id = sendgrid.x_message_id()
+    email_services.email_events_apply(
+        events=[
+            sendgrid.event(
+                kind,
+                email="pat@example.com",
+                message_id=message_id,
+                hatch_email_id=str(email.id),
+                timestamp=1732890000 + offset,
+            )
+            for offset, kind in enumerate(["processed", "delivered"])
+        ]
+    )
+
+    # The token, the email, its events.
+    with django_assert_num_queries(3):
+        response = api_client.get(f"/api/emails/{email.id}")
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "delivered"
+    assert data["subject"] == "Your order"
+    assert data["events"] == [
+        {
+            "event": "processed",
+            "occurred_at": "2024-11-29T14:20:00.000000+00:00",
+            "recipient": "pat@example.com",
+        },
+        {
+            "event": "delivered",
+            "occurred_at": "2024-11-29T14:20:01.000000+00:00",
+            "recipient": "pat@example.com",
+        },
+    ]
+    listed = api_client.get("/api/emails").json()["emails"][0]
+    assert "events" not in listed  # the list stays one query
 
 
 def test_login_page_renders_a_form(client, db):

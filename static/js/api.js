@@ -30,8 +30,13 @@ export function samePath(url) {
   return parsed.pathname + parsed.search;
 }
 
-async function request(url, { method = "GET", body, signal } = {}) {
+async function request(url, { method = "GET", body, signal, idempotencyKey } = {}) {
   const headers = { Accept: "application/json" };
+  if (idempotencyKey) {
+    // Names the attempt, so that a server that honours the header stores a retried send
+    // once; one that does not ignores it.
+    headers["Idempotency-Key"] = idempotencyKey;
+  }
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
   }
@@ -83,6 +88,6 @@ export function getJSON(url, { signal } = {}) {
   return request(url, { signal });
 }
 
-export function postJSON(url, body) {
-  return request(url, { method: "POST", body });
+export function postJSON(url, body, { idempotencyKey } = {}) {
+  return request(url, { method: "POST", body, idempotencyKey });
 }

@@ -50,9 +50,44 @@ export function setBusy(form, busy) {
   }
 }
 
+const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+
+function focusables(container) {
+  return [...container.querySelectorAll(FOCUSABLE)].filter(
+    (element) => !element.disabled && element.tabIndex >= 0 && element.getClientRects().length > 0,
+  );
+}
+
+// showModal() makes the page behind the dialog inert, but Tab from the dialog's last control
+// still leaves the page for the browser's own toolbar. Tab and Shift+Tab cycle inside instead.
+function trapFocus(dialog) {
+  dialog.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab" || event.defaultPrevented) {
+      return;
+    }
+    const items = focusables(dialog);
+    if (!items.length) {
+      return;
+    }
+    const first = items[0];
+    const last = items.at(-1);
+    const active = document.activeElement;
+    const outside = !dialog.contains(active) || active === dialog;
+    if (event.shiftKey && (active === first || outside)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || outside)) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+}
+
 // A modal <dialog> closes on Esc (natively), on any [data-close] button, and on a click on
-// its backdrop: the click's target is then the dialog itself, outside its box.
+// its backdrop: the click's target is then the dialog itself, outside its box. Focus stays
+// inside while it is open.
 export function setupDialog(dialog, { onClose } = {}) {
+  trapFocus(dialog);
   for (const button of dialog.querySelectorAll("[data-close]")) {
     button.addEventListener("click", () => dialog.close());
   }

@@ -1,38 +1,57 @@
-// The inbox page: conversation list, thread, reply box, and the two compose dialogs.
+// The inbox page: conversation list, thread, reply box, the two compose dialogs, the
+// Emails view, and the live updates that keep them current.
 //
-// What the page shows is drawn from `state` by the functions of render.js. Live updates
-// need only upsertConversation and upsertMessage, exported below: called with the records
-// the server pushes, they merge each record and redraw, keeping the reader's place.
+// What the page shows is drawn from `state` by the functions of render.js. Records reach
+// state three ways, all merged the same way (upsertConversation, upsertMessage): HTTP
+// pages, the answers to the page's own writes, and events pushed over the websocket. After
+// each (re)connection the page fetches what it may have missed, so a dropped connection
+// never loses a message; without a websocket at all, everything still works over HTTP.
 
 // Static imports end with ";" so that collectstatic can give them hashed names
 // (ManifestStaticFilesStorage.support_js_module_import_aggregation).
 import { getJSON, postJSON } from "./api.js";
+import { createEmailsView } from "./emails.js";
 import { clearErrors, setBusy, setupDialog, showErrors } from "./forms.js";
+import { connectLive, liveUrl } from "./live.js";
 import * as render from "./render.js";
 import { characterCount, countSegments } from "./segments.js";
 
 const root = document.getElementById("inbox");
 const byId = (id) => document.getElementById(id);
-const withId = (template, id) => template.replace("CONVERSATION_ID", encodeURIComponent(id));
+const withId = (template, placeholder, id) => template.replace(placeholder, encodeURIComponent(id));
 
 const urls = {
   conversations: root.dataset.conversationsUrl,
-  conversation: (id) => withId(root.dataset.conversationUrl, id),
-  messages: (id) => withId(root.dataset.messagesUrl, id),
+  conversation: (id) => withId(root.dataset.conversationUrl, "CONVERSATION_ID", id),
+  messages: (id) => withId(root.dataset.messagesUrl, "CONVERSATION_ID", id),
+  newMessages: (id, since) => {
+    const url = withId(root.dataset.newMessagesUrl, "CONVERSATION_ID", id);
+    return `${url}?since=${encodeURIComponent(since)}`;
+  },
+  read: (id) => withId(root.dataset.readUrl, "CONVERSATION_ID", id),
+  retry: (id) => withId(root.dataset.retryUrl, "MESSAGE_ID", id),
   sendMessage: root.dataset.sendMessageUrl,
   sendEmail: root.dataset.sendEmailUrl,
+  emails: root.dataset.emailsUrl,
+  email: (id) => withId(root.dataset.emailUrl, "EMAIL_ID", id),
 };
 const BODY_MAX_LENGTH = Number(root.dataset.bodyMaxLength);
 // The same test as hatch.contacts: digits and phone punctuation mean a phone number (SMS).
 const PHONE_LIKE = /^\+?[\d\s().\-/]+$/;
+const FAILED_STATUSES = new Set(["failed", "undelivered"]);
+const FINAL_EMAIL_STATUSES = new Set(["delivered", "bounced", "dropped", "failed"]);
+// Without a websocket (a proxy that refuses upgrades), the page still catches up this often.
+const POLL_WITHOUT_LIVE = 30_000;
 const narrowScreen = window.matchMedia("(max-width: 720px)");
 
 const ui = {
   list: byId("conversation-list"),
+  listScroll: byId("list-scroll"),
   listStatus: byId("list-status"),
   loadMore: byId("load-more-conversations"),
   searchForm: byId("search-form"),
   search: byId("search-input"),
+  filters: [...document.querySelectorAll("button[data-filter]")],
   threadEmpty: byId("thread-empty"),
   threadView: byId("thread-view"),
   threadTitle: byId("thread-title"),
@@ -53,24 +72,54 @@ const ui = {
   emailButton: byId("compose-email-button"),
   emailDialog: byId("compose-email-dialog"),
   emailForm: byId("compose-email-form"),
+  sectionButtons: [...document.querySelectorAll("button[data-section]")],
+  conversationsHeading: byId("conversations-heading"),
+  liveIndicator: byId("live-indicator"),
   toast: byId("toast"),
 };
 
 const state = {
+  section: "conversations", // or "emails"
   conversations: [], // newest activity first, as the API orders them
   listNext: null,
-  listRequest: null, // the AbortController of the list request in flight
+  listRequest: null, // {controller, more} of the list request in flight
+  listPushed: new Map(), // conversations pushed while a first page was loading
   query: "",
+  filter: "", // "", "sms", "internal" or "failed"
   selectedId: null,
   conversation: null, // the selected conversation's record, once known
-  messages: [], // of the selected conversation, oldest first
+  messages: [], // the selected conversation's stored messages, oldest first
   threadNext: null,
   threadRequest: null,
+  olderRequest: false,
+  outgoing: new Map(), // conversation id -> replies being sent or refused (the page's own)
+  firstSeen: new Map(), // message id -> when the page first had it (performance.now())
+  notes: new Map(), // message id -> why its retry was refused
+  retrying: new Set(), // message ids with a retry request in flight
+  reading: new Set(), // conversation ids with a mark-read request in flight
+  readAgain: new Set(),
   drafts: new Map(), // unsent replies by conversation, so a reply never follows a switch
+  sentEmails: new Map(), // id -> status, of the emails sent from this page
 };
 
-// Ordering, as the API pages: newest first on (time, id) for conversations, oldest first
-// within a thread.
+// Merging: the same record may arrive as an HTTP answer and as a pushed event, in either
+// order. A message's updated_at says which copy is newer; a conversation's activity time.
+
+function newerMessage(existing, incoming) {
+  if (!existing) {
+    return incoming;
+  }
+  return Date.parse(incoming.updated_at) >= Date.parse(existing.updated_at) ? incoming : existing;
+}
+
+function newerConversation(existing, incoming) {
+  if (!existing) {
+    return incoming;
+  }
+  return Date.parse(incoming.last_message_date) >= Date.parse(existing.last_message_date)
+    ? incoming
+    : existing;
+}
 
 function compareActivity(a, b) {
   const difference = Date.parse(b.last_message_date) - Date.parse(a.last_message_date);
@@ -79,28 +128,53 @@ function compareActivity(a, b) {
 
 function compareMessages(a, b) {
   const difference = Date.parse(a.timestamp) - Date.parse(b.timestamp);
-  return difference || (a.id > b.id ? 1 : -1);
+  if (difference) {
+    return difference;
+  }
+  // Date.parse keeps milliseconds; the API's times have microseconds, in one format.
+  if (a.timestamp !== b.timestamp) {
+    return a.timestamp > b.timestamp ? 1 : -1;
+  }
+  return a.id > b.id ? 1 : -1;
 }
 
-function mergeById(existing, incoming, key, compare) {
+function merge(existing, incoming, key, pick, compare) {
   const merged = new Map(existing.map((item) => [item[key], item]));
   for (const item of incoming) {
-    merged.set(item[key], item);
+    merged.set(item[key], pick(merged.get(item[key]), item));
   }
   return [...merged.values()].sort(compare);
+}
+
+const mergeConversations = (existing, incoming) =>
+  merge(existing, incoming, "conversation_id", newerConversation, compareActivity);
+
+function mergeMessages(existing, incoming) {
+  const now = performance.now();
+  for (const message of incoming) {
+    if (!state.firstSeen.has(message.id)) {
+      state.firstSeen.set(message.id, now);
+    }
+  }
+  return merge(existing, incoming, "id", newerMessage, compareMessages);
 }
 
 // The conversation list.
 
 function renderList() {
-  ui.list.replaceChildren(
-    ...state.conversations.map((conversation) =>
-      render.conversationItem(conversation, {
-        selected: conversation.conversation_id === state.selectedId,
-      }),
-    ),
+  render.reconcile(
+    ui.list,
+    state.conversations.map((conversation) => {
+      const selected = conversation.conversation_id === state.selectedId;
+      return {
+        key: conversation.conversation_id,
+        signature: JSON.stringify([conversation, selected]),
+        build: () => render.conversationItem(conversation, { selected }),
+      };
+    }),
   );
   ui.loadMore.hidden = !state.listNext;
+  reobserve(ui.loadMore);
 }
 
 function setListStatus(text, retry = null) {
@@ -112,37 +186,74 @@ function setListStatus(text, retry = null) {
   }
 }
 
+const FILTER_NAMES = { sms: "SMS", internal: "internal", failed: "failed" };
+
 function emptyListText() {
   if (state.conversations.length) {
     return "";
   }
-  return state.query
-    ? `No conversations match “${state.query}”.`
-    : "No conversations yet. Start one with New conversation.";
+  if (state.query) {
+    return `No conversations match “${state.query}”.`;
+  }
+  if (state.filter) {
+    return `No ${FILTER_NAMES[state.filter]} conversations.`;
+  }
+  return "No conversations yet. Start one with New conversation.";
 }
 
-async function loadConversations({ more = false } = {}) {
-  state.listRequest?.abort();
-  const request = new AbortController();
+function listUrl() {
+  const params = new URLSearchParams();
+  if (state.query) {
+    params.set("q", state.query);
+  }
+  if (state.filter === "failed") {
+    params.set("status", "failed");
+  } else if (state.filter) {
+    params.set("channel", state.filter);
+  }
+  return params.size ? `${urls.conversations}?${params}` : urls.conversations;
+}
+
+// `refresh` fetches the first page again and merges it into what is shown (a catch-up);
+// otherwise the first page replaces the list (a new search or filter), or `more` appends.
+async function loadConversations({ more = false, refresh = false } = {}) {
+  if (more && (!state.listNext || state.listRequest)) {
+    return;
+  }
+  if (refresh && state.listRequest && !state.listRequest.more) {
+    return; // a first page is on its way already
+  }
+  state.listRequest?.controller.abort();
+  const request = { controller: new AbortController(), more };
   state.listRequest = request;
-  let url = state.listNext;
   if (!more) {
-    const params = new URLSearchParams(state.query ? { q: state.query } : {});
-    url = params.size ? `${urls.conversations}?${params}` : urls.conversations;
-    setListStatus(state.query ? "Searching…" : "Loading conversations…");
+    state.listPushed = new Map();
+    if (!refresh) {
+      setListStatus(state.query ? "Searching…" : "Loading conversations…");
+    }
   }
   ui.loadMore.disabled = true;
   ui.list.setAttribute("aria-busy", "true");
   try {
-    const page = await getJSON(url, { signal: request.signal });
-    state.conversations = more
-      ? mergeById(state.conversations, page.conversations, "conversation_id", compareActivity)
-      : page.conversations;
-    state.listNext = page.next;
+    const page = await getJSON(more ? state.listNext : listUrl(), {
+      signal: request.controller.signal,
+    });
+    const conversations = page.conversations.map(readIfOpen);
+    if (more || refresh) {
+      state.conversations = mergeConversations(state.conversations, conversations);
+    } else {
+      // Conversations pushed while this page was on its way may be newer than it.
+      state.conversations = mergeConversations(conversations, [...state.listPushed.values()]);
+      ui.listScroll.scrollTop = 0; // a new search or filter starts at its top
+    }
+    if (more || !refresh || !state.listNext) {
+      state.listNext = page.next;
+    }
     renderList();
     setListStatus(emptyListText());
+    reobserve(ui.loadMore);
   } catch (error) {
-    if (error.name !== "AbortError") {
+    if (error.name !== "AbortError" && !refresh) {
       setListStatus(error.message, () => loadConversations({ more }));
     }
   } finally {
@@ -154,17 +265,103 @@ async function loadConversations({ more = false } = {}) {
   }
 }
 
-export function upsertConversation(conversation) {
-  state.conversations = mergeById(
-    state.conversations,
-    [conversation],
-    "conversation_id",
-    compareActivity,
+function textMatches(conversation, query) {
+  const needle = query.toLowerCase();
+  return [conversation.reply_to, conversation.own_contact, conversation.preview]
+    .filter(Boolean)
+    .some((text) => text.toLowerCase().includes(needle));
+}
+
+function isChannelFilter() {
+  return state.filter === "sms" || state.filter === "internal";
+}
+
+// A conversation the page has not shown yet: the failed filter needs the failed message
+// itself as proof, the search a match in what the summary holds.
+function matchesFilter(conversation, message) {
+  if (isChannelFilter() && conversation.channel !== state.filter) {
+    return false;
+  }
+  if (state.filter === "failed" && !FAILED_STATUSES.has(message?.status)) {
+    return false;
+  }
+  return !state.query || textMatches(conversation, state.query);
+}
+
+// Whether a pushed conversation belongs in the list as filtered. One already shown stays
+// (its newer copy replaces it); a new one must pass the filter and search, as far as the
+// page can tell, and be newer than the oldest one loaded ("Load more" brings older ones).
+function belongsInList(conversation, message) {
+  const known = state.conversations.some(
+    (item) => item.conversation_id === conversation.conversation_id,
   );
-  if (conversation.conversation_id === state.selectedId) {
-    state.conversation = conversation;
+  if (isChannelFilter() && conversation.channel !== state.filter) {
+    return false;
+  }
+  if (known) {
+    return true;
+  }
+  if (!matchesFilter(conversation, message)) {
+    return false;
+  }
+  const last = state.conversations.at(-1);
+  return !(state.listNext && last && compareActivity(conversation, last) > 0);
+}
+
+function isReading() {
+  return (
+    state.section === "conversations" &&
+    state.selectedId !== null &&
+    (!narrowScreen.matches || root.dataset.view === "thread") &&
+    document.visibilityState === "visible"
+  );
+}
+
+async function markRead(id) {
+  if (state.reading.has(id)) {
+    state.readAgain.add(id);
+    return;
+  }
+  state.reading.add(id);
+  try {
+    upsertConversation(await postJSON(urls.read(id)));
+  } catch {
+    // The badge comes back with the next copy of the conversation; nothing is lost.
+  } finally {
+    state.reading.delete(id);
+    if (state.readAgain.delete(id)) {
+      markRead(id);
+    }
+  }
+}
+
+// A conversation the person is looking at is read: its badge never shows, and the server
+// is told.
+function readIfOpen(conversation) {
+  if (conversation.conversation_id !== state.selectedId || !isReading()) {
+    return conversation;
+  }
+  if (conversation.unread_count > 0) {
+    markRead(conversation.conversation_id);
+    return { ...conversation, unread_count: 0 };
+  }
+  return conversation;
+}
+
+export function upsertConversation(incoming, { message = null } = {}) {
+  const conversation = readIfOpen(incoming);
+  const id = conversation.conversation_id;
+  if (id === state.selectedId) {
+    state.conversation = newerConversation(state.conversation, conversation);
     renderThreadHeader();
   }
+  if (state.listRequest && !state.listRequest.more && matchesFilter(conversation, message)) {
+    state.listPushed.set(id, newerConversation(state.listPushed.get(id), conversation));
+  }
+  if (!belongsInList(conversation, message)) {
+    return;
+  }
+  state.conversations = mergeConversations(state.conversations, [conversation]);
   renderList();
   setListStatus(emptyListText());
 }
@@ -184,6 +381,16 @@ function applySearch() {
   const query = ui.search.value.trim();
   if (query !== state.query) {
     state.query = query;
+    loadConversations();
+  }
+}
+
+function applyFilter(filter) {
+  for (const button of ui.filters) {
+    button.setAttribute("aria-pressed", String(button.dataset.filter === filter));
+  }
+  if (filter !== state.filter) {
+    state.filter = filter;
     loadConversations();
   }
 }
@@ -209,17 +416,61 @@ function renderThreadHeader() {
   updateCounter(ui.replyBody, ui.replyCounter, sms);
 }
 
-// "bottom" shows the newest message; "stick" follows new messages when the reader is at the
-// bottom and otherwise keeps their place; "keep" keeps their place, so that an older page
-// added on top does not move what they are reading.
+function outgoingOf(id) {
+  return state.outgoing.get(id) ?? [];
+}
+
+// What the thread shows: the stored messages, then this page's replies still on their way
+// (or refused). A reply's pushed copy can arrive before the answer to its send; until that
+// answer names it, a stored message that turned up after the send began, from us, with the
+// same text, is taken to be that copy and not drawn twice.
+function threadMessages() {
+  const outgoing = outgoingOf(state.selectedId);
+  const hidden = new Set();
+  for (const reply of outgoing) {
+    if (reply.status !== "pending") {
+      continue;
+    }
+    const copy = state.messages.find(
+      (message) =>
+        !hidden.has(message.id) &&
+        message.direction !== "inbound" &&
+        message.body === reply.body &&
+        (state.firstSeen.get(message.id) ?? 0) >= reply.sentAt,
+    );
+    if (copy) {
+      hidden.add(copy.id);
+    }
+  }
+  const stored = state.messages
+    .filter((message) => !hidden.has(message.id))
+    .map((message) => {
+      const note = state.notes.get(message.id);
+      const retrying = state.retrying.has(message.id);
+      return note || retrying ? { ...message, note, retrying } : message;
+    });
+  const own = outgoing.map(({ sentAt, ...reply }) => reply);
+  return [...stored, ...own];
+}
+
+// "bottom" shows the newest message; "stick" follows new messages when the reader is at
+// the bottom and otherwise leaves the view where it is; "keep" keeps what the reader sees
+// in place while an older page is added on top.
 function renderThread(scroll = "stick") {
   const box = ui.threadScroll;
   const fromBottom = box.scrollHeight - box.scrollTop;
+  const top = box.scrollTop;
   const atBottom = fromBottom - box.clientHeight < 80;
-  ui.messageList.replaceChildren(...render.threadItems(state.messages));
+  render.reconcile(ui.messageList, render.threadEntries(threadMessages()));
   ui.loadOlder.hidden = !state.threadNext;
-  const toBottom = scroll === "bottom" || (scroll === "stick" && atBottom);
-  box.scrollTop = toBottom ? box.scrollHeight : box.scrollHeight - fromBottom;
+  if (scroll === "bottom" || (scroll === "stick" && atBottom)) {
+    box.scrollTop = box.scrollHeight;
+  } else if (scroll === "keep") {
+    box.scrollTop = box.scrollHeight - fromBottom;
+  } else {
+    box.scrollTop = top;
+  }
+  reobserve(ui.loadOlder);
 }
 
 function setThreadStatus(text) {
@@ -230,6 +481,9 @@ function showThreadPane() {
   root.dataset.view = "thread";
   ui.threadEmpty.hidden = true;
   ui.threadView.hidden = false;
+  if (state.conversation) {
+    upsertConversation(state.conversation);
+  }
 }
 
 function saveDraft() {
@@ -250,8 +504,11 @@ async function openConversation(id, { push = false } = {}) {
   state.conversation = state.conversations.find((c) => c.conversation_id === id) ?? null;
   state.messages = [];
   state.threadNext = null;
+  state.notes.clear();
 
   renderList();
+  // The whole thread is about to be drawn: not news for a screen reader.
+  ui.messageList.setAttribute("aria-busy", "true");
   showThreadPane();
   renderThreadHeader();
   ui.replyBody.value = state.drafts.get(id) ?? "";
@@ -267,12 +524,15 @@ async function openConversation(id, { push = false } = {}) {
       state.conversation ?? getJSON(urls.conversation(id), { signal: request.signal }),
       getJSON(urls.messages(id), { signal: request.signal }),
     ]);
-    state.conversation = conversation;
-    renderThreadHeader();
-    state.messages = page.messages;
+    if (state.selectedId !== id) {
+      return;
+    }
+    upsertConversation(conversation);
+    // Messages pushed while the page was loading are kept.
+    state.messages = mergeMessages(page.messages, state.messages);
     state.threadNext = page.next;
     renderThread("bottom");
-    setThreadStatus(state.messages.length ? "" : "No messages yet.");
+    setThreadStatus(state.messages.length || outgoingOf(id).length ? "" : "No messages yet.");
   } catch (error) {
     if (error.name !== "AbortError") {
       setThreadStatus(error.message);
@@ -280,6 +540,7 @@ async function openConversation(id, { push = false } = {}) {
   } finally {
     if (state.threadRequest === request) {
       state.threadRequest = null;
+      ui.messageList.setAttribute("aria-busy", "false");
     }
   }
 }
@@ -304,21 +565,26 @@ function closeConversation() {
 async function loadOlderMessages() {
   const id = state.selectedId;
   const url = state.threadNext;
-  if (!url) {
+  if (!url || state.olderRequest || state.threadRequest) {
     return;
   }
+  state.olderRequest = true;
   ui.loadOlder.disabled = true;
+  ui.messageList.setAttribute("aria-busy", "true");
   try {
     const page = await getJSON(url);
     if (state.selectedId === id) {
-      state.messages = mergeById(state.messages, page.messages, "id", compareMessages);
+      state.messages = mergeMessages(state.messages, page.messages);
       state.threadNext = page.next;
       renderThread("keep");
     }
   } catch (error) {
     setThreadStatus(error.message);
   } finally {
+    state.olderRequest = false;
     ui.loadOlder.disabled = false;
+    ui.messageList.setAttribute("aria-busy", "false");
+    reobserve(ui.loadOlder);
   }
 }
 
@@ -326,13 +592,57 @@ export function upsertMessage(message) {
   if (message.conversation_id !== state.selectedId) {
     return;
   }
-  state.messages = mergeById(state.messages, [message], "id", compareMessages);
+  state.messages = mergeMessages(state.messages, [message]);
+  if (!FAILED_STATUSES.has(message.status)) {
+    state.notes.delete(message.id);
+  }
   setThreadStatus("");
   renderThread("stick");
 }
 
-function currentUrlConversation() {
-  return new URLSearchParams(window.location.search).get("c");
+// After a (re)connection: what changed while the page was not listening. The list's first
+// page, and in the open thread every message newer than the newest one shown plus the
+// newest page again (statuses that moved while away).
+async function catchUp() {
+  const work = [loadConversations({ refresh: true }), emails.catchUp()];
+  const id = state.selectedId;
+  if (id && !state.threadRequest) {
+    const newest = state.messages.at(-1);
+    const fetches = [getJSON(urls.messages(id))];
+    if (newest) {
+      fetches.push(getJSON(urls.newMessages(id, newest.timestamp)));
+    }
+    work.push(
+      Promise.all(fetches).then((pages) => {
+        if (state.selectedId !== id) {
+          return;
+        }
+        const [page, since] = pages;
+        state.messages = mergeMessages(state.messages, [
+          ...page.messages,
+          ...(since?.messages ?? []),
+        ]);
+        if (!newest) {
+          state.threadNext = page.next;
+        }
+        renderThread("stick");
+        if (state.messages.length) {
+          setThreadStatus("");
+        }
+      }),
+    );
+    work.push(refreshConversation(id));
+  }
+  await Promise.allSettled(work);
+}
+
+function currentUrl() {
+  const params = new URLSearchParams(window.location.search);
+  return {
+    section: params.get("view") === "emails" ? "emails" : "conversations",
+    conversation: params.get("c"),
+    email: params.get("e"),
+  };
 }
 
 // Composing: the live segment count, the reply box and the new-conversation form.
@@ -360,37 +670,132 @@ function updateNewConversationCounter() {
   updateCounter(ui.newForm.elements.namedItem("body"), ui.newCounter, sms);
 }
 
-async function sendReply(event) {
+function temporaryId() {
+  if (crypto.randomUUID) {
+    return `tmp-${crypto.randomUUID()}`;
+  }
+  // randomUUID needs a secure context; getRandomValues does not.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `tmp-${[...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function redrawIfOpen(conversationId, scroll = "stick") {
+  if (conversationId === state.selectedId) {
+    renderThread(scroll);
+  }
+}
+
+function forgetReply(reply) {
+  const replies = outgoingOf(reply.conversation_id).filter((item) => item !== reply);
+  if (replies.length) {
+    state.outgoing.set(reply.conversation_id, replies);
+  } else {
+    state.outgoing.delete(reply.conversation_id);
+  }
+}
+
+// Send one of the page's replies (again): it shows as "pending" until Hatch answers, then
+// the stored message takes its place; a refusal stays on it with the reason and a Retry.
+async function deliver(reply) {
+  reply.status = "pending";
+  reply.error = "";
+  reply.sentAt = performance.now();
+  redrawIfOpen(reply.conversation_id, "bottom");
+  try {
+    // "from" keeps the reply in this thread: a conversation is keyed on both contacts.
+    const result = await postJSON(
+      urls.sendMessage,
+      { to: reply.to_contact, from: reply.from_contact, body: reply.body },
+      { idempotencyKey: reply.id },
+    );
+    forgetReply(reply);
+    if (result.message?.conversation_id === state.selectedId) {
+      state.messages = mergeMessages(state.messages, [result.message]);
+      setThreadStatus("");
+    }
+    redrawIfOpen(reply.conversation_id);
+    refreshConversation(result.conversation_id);
+  } catch (error) {
+    reply.status = "error";
+    reply.error = error.message;
+    redrawIfOpen(reply.conversation_id);
+  }
+}
+
+function sendReply(event) {
   event.preventDefault();
   const conversation = state.conversation;
   const body = ui.replyBody.value;
-  if (!conversation || !body.trim() || ui.replyForm.getAttribute("aria-busy") === "true") {
+  if (!conversation || !body.trim()) {
     return;
   }
   clearErrors(ui.replyForm);
-  setBusy(ui.replyForm, true);
-  try {
-    // "from" keeps the reply in this thread: a conversation is keyed on both contacts.
-    const result = await postJSON(urls.sendMessage, {
-      to: conversation.reply_to,
-      from: conversation.own_contact,
-      body,
+  if (characterCount(body) > BODY_MAX_LENGTH) {
+    showErrors(ui.replyForm, {
+      message: `This message is too long to send: at most ${BODY_MAX_LENGTH} characters.`,
     });
-    state.drafts.delete(conversation.conversation_id);
-    if (state.selectedId === conversation.conversation_id && ui.replyBody.value === body) {
-      ui.replyBody.value = "";
-      updateCounter(ui.replyBody, ui.replyCounter, conversation.channel === "sms");
-    }
-    upsertMessage(result.message);
-    renderThread("bottom");
-    refreshConversation(result.conversation_id);
-  } catch (error) {
-    if (state.selectedId === conversation.conversation_id) {
-      showErrors(ui.replyForm, error);
-    }
-  } finally {
-    setBusy(ui.replyForm, false);
+    return;
   }
+  const id = conversation.conversation_id;
+  const reply = {
+    id: temporaryId(),
+    conversation_id: id,
+    to_contact: conversation.reply_to,
+    from_contact: conversation.own_contact,
+    body,
+    direction: "outbound-api", // as the API spells it (Twilio's word)
+    type: conversation.channel,
+    status: "pending",
+    timestamp: new Date().toISOString(),
+    media: [],
+    error: "",
+    sentAt: performance.now(),
+  };
+  state.outgoing.set(id, [...outgoingOf(id), reply]);
+  state.drafts.delete(id);
+  ui.replyBody.value = "";
+  updateCounter(ui.replyBody, ui.replyCounter, conversation.channel === "sms");
+  setThreadStatus("");
+  deliver(reply);
+}
+
+// Retry of a message the provider failed: Hatch queues it again (or says why not).
+async function retryFailed(id) {
+  state.notes.delete(id);
+  state.retrying.add(id);
+  renderThread("stick");
+  try {
+    const message = await postJSON(urls.retry(id));
+    state.retrying.delete(id);
+    upsertMessage(message);
+    refreshConversation(message.conversation_id);
+  } catch (error) {
+    state.retrying.delete(id);
+    state.notes.set(id, error.message);
+    renderThread("stick");
+  }
+}
+
+function onMessageAction(event) {
+  const button = event.target.closest("button[data-action]");
+  const item = button?.closest("[data-message-id]");
+  if (!item) {
+    return;
+  }
+  const id = item.dataset.messageId;
+  const reply = outgoingOf(state.selectedId).find((candidate) => candidate.id === id);
+  if (button.dataset.action === "retry") {
+    if (reply) {
+      deliver(reply);
+    } else {
+      retryFailed(id);
+    }
+  } else if (button.dataset.action === "discard" && reply) {
+    forgetReply(reply);
+    renderThread("stick");
+  }
+  // The button is redrawn away; the reply box is where the person goes next.
+  ui.replyBody.focus();
 }
 
 async function startConversation(event) {
@@ -408,6 +813,8 @@ async function startConversation(event) {
     updateNewConversationCounter();
     ui.search.value = "";
     state.query = "";
+    applyFilter("");
+    showSection("conversations");
     await loadConversations();
     await openConversation(result.conversation_id, { push: true });
     if (!narrowScreen.matches) {
@@ -441,6 +848,9 @@ async function sendEmail(event) {
     subject: value("subject"),
     body: value("body"),
   };
+  if (value("html_content").trim()) {
+    payload.html_content = value("html_content");
+  }
   for (const name of ["cc", "bcc"]) {
     const addresses = addressList(value(name));
     if (addresses.length) {
@@ -456,7 +866,12 @@ async function sendEmail(event) {
     const result = await postJSON(urls.sendEmail, payload);
     ui.emailDialog.close();
     form.reset();
+    // Accepted is not delivered: say "queued", and say the outcome when it is known.
     showToast(`Email to ${result.email?.to_email ?? payload.to_email} is ${result.status}.`);
+    if (result.email) {
+      state.sentEmails.set(result.email.id, result.email.status);
+      emails.upsert(result.email);
+    }
   } catch (error) {
     showErrors(form, error);
     if (!ui.emailDialog.open) {
@@ -464,6 +879,18 @@ async function sendEmail(event) {
     }
   } finally {
     setBusy(form, false);
+  }
+}
+
+function emailChanged(email) {
+  emails.upsert(email);
+  const before = state.sentEmails.get(email.id);
+  if (before !== undefined && before !== email.status) {
+    state.sentEmails.set(email.id, email.status);
+    if (FINAL_EMAIL_STATUSES.has(email.status)) {
+      const status = render.emailStatusLabel(email.status).toLowerCase();
+      showToast(`Email to ${email.to_email}: ${status}.`);
+    }
   }
 }
 
@@ -476,6 +903,164 @@ function showToast(text) {
   toastTimer = setTimeout(() => {
     ui.toast.textContent = "";
   }, 8000);
+}
+
+// Views: Conversations or Emails, in the address bar as ?view=emails (and &e=<email id>).
+
+const emails = createEmailsView({
+  urls,
+  narrowScreen,
+  observe: (element) => reobserve(element),
+  onOpen: (id) => {
+    const url = `?view=emails&e=${encodeURIComponent(id)}`;
+    history.pushState({ emailId: id, fromList: true }, "", url);
+    emails.open(id);
+  },
+});
+
+function showSection(section, { focus = false } = {}) {
+  state.section = section;
+  root.dataset.section = section;
+  for (const button of ui.sectionButtons) {
+    if (button.dataset.section === section) {
+      button.setAttribute("aria-current", "page");
+    } else {
+      button.removeAttribute("aria-current");
+    }
+  }
+  if (section === "emails") {
+    emails.show();
+    if (focus) {
+      emails.ui.heading.focus();
+    }
+  } else {
+    if (state.conversation) {
+      upsertConversation(state.conversation); // now being read
+    }
+    if (focus) {
+      ui.conversationsHeading.focus();
+    }
+  }
+}
+
+function navigateTo(section) {
+  if (section === state.section) {
+    return;
+  }
+  if (section === "emails") {
+    const id = emails.selectedId;
+    history.pushState({}, "", id ? `?view=emails&e=${encodeURIComponent(id)}` : "?view=emails");
+  } else {
+    const id = state.selectedId;
+    history.pushState({}, "", id ? `?c=${encodeURIComponent(id)}` : window.location.pathname);
+  }
+  showSection(section, { focus: true });
+}
+
+function followUrl() {
+  const target = currentUrl();
+  showSection(target.section);
+  if (target.section === "emails") {
+    if (!target.email) {
+      emails.close();
+    } else if (target.email !== emails.selectedId) {
+      emails.open(target.email);
+    }
+    return;
+  }
+  if (!target.conversation) {
+    closeConversation();
+  } else if (target.conversation !== state.selectedId) {
+    openConversation(target.conversation);
+  } else {
+    showThreadPane();
+  }
+}
+
+// Loading more on scroll: the "Load more" buttons are also the sentinels, watched within
+// their scrolling pane. Each is observed again after a page arrives, so that a page too
+// short to fill the pane still brings the next one.
+
+const loaders = new Map([
+  [ui.loadMore, () => loadConversations({ more: true })],
+  [ui.loadOlder, loadOlderMessages],
+  [emails.ui.loadMore, () => emails.loadMore()],
+]);
+
+function watchWithin(pane) {
+  if (!("IntersectionObserver" in window)) {
+    return null; // the buttons still work
+  }
+  return new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting && !entry.target.hidden && !entry.target.disabled) {
+          loaders.get(entry.target)?.();
+        }
+      }
+    },
+    { root: pane, rootMargin: "200px 0px" },
+  );
+}
+
+const observers = new Map([
+  [ui.loadMore, watchWithin(ui.listScroll)],
+  [ui.loadOlder, watchWithin(ui.threadScroll)],
+  [emails.ui.loadMore, watchWithin(emails.ui.scroll)],
+]);
+
+function reobserve(element) {
+  const observer = observers.get(element);
+  if (!observer) {
+    return;
+  }
+  observer.unobserve(element);
+  if (!element.hidden) {
+    observer.observe(element);
+  }
+}
+
+// Live updates.
+
+function handleEvent(event) {
+  switch (event?.type) {
+    case "message.created":
+    case "message.updated":
+      if (event.conversation) {
+        upsertConversation(event.conversation, { message: event.message });
+      }
+      if (event.message) {
+        upsertMessage(event.message);
+      }
+      break;
+    case "conversation.updated":
+      if (event.conversation) {
+        upsertConversation(event.conversation);
+      }
+      break;
+    case "email.created":
+    case "email.updated":
+      if (event.email) {
+        emailChanged(event.email);
+      }
+      break;
+    default:
+      break; // an event this page does not know yet
+  }
+}
+
+const LIVE_TEXT = {
+  connecting: ["Connecting…", "Connecting to live updates…"],
+  connected: ["Live", "New messages and status changes appear as they happen."],
+  offline: ["Offline", "Live updates are off; reconnecting. The inbox still works."],
+};
+
+function setLiveState(liveState) {
+  root.dataset.live = liveState;
+  const [text, title] = LIVE_TEXT[liveState];
+  ui.liveIndicator.dataset.state = liveState;
+  ui.liveIndicator.title = title;
+  ui.liveIndicator.querySelector(".live-text").textContent = text;
 }
 
 // Wiring.
@@ -501,8 +1086,12 @@ ui.searchForm.addEventListener("submit", (event) => {
   event.preventDefault();
   applySearch();
 });
+for (const button of ui.filters) {
+  button.addEventListener("click", () => applyFilter(button.dataset.filter));
+}
 
 ui.loadOlder.addEventListener("click", loadOlderMessages);
+ui.messageList.addEventListener("click", onMessageAction);
 ui.backButton.addEventListener("click", () => {
   if (history.state?.fromList) {
     history.back(); // popstate closes the thread
@@ -511,14 +1100,21 @@ ui.backButton.addEventListener("click", () => {
     closeConversation();
   }
 });
-window.addEventListener("popstate", () => {
-  const id = currentUrlConversation();
-  if (!id) {
-    closeConversation();
-  } else if (id !== state.selectedId) {
-    openConversation(id);
+emails.ui.back.addEventListener("click", () => {
+  if (history.state?.fromList) {
+    history.back();
   } else {
-    showThreadPane();
+    history.pushState({}, "", "?view=emails");
+    emails.close();
+  }
+});
+for (const button of ui.sectionButtons) {
+  button.addEventListener("click", () => navigateTo(button.dataset.section));
+}
+window.addEventListener("popstate", followUrl);
+document.addEventListener("visibilitychange", () => {
+  if (state.conversation) {
+    upsertConversation(state.conversation); // read once it is seen
   }
 });
 
@@ -552,9 +1148,17 @@ ui.emailForm.addEventListener("submit", sendEmail);
 
 updateNewConversationCounter();
 loadConversations();
-const initialConversation = currentUrlConversation();
-if (initialConversation) {
-  openConversation(initialConversation);
-}
+followUrl();
+connectLive({
+  url: liveUrl(root.dataset.livePath),
+  onEvent: handleEvent,
+  onState: setLiveState,
+  onOpen: catchUp,
+});
+setInterval(() => {
+  if (root.dataset.live !== "connected" && document.visibilityState === "visible") {
+    catchUp();
+  }
+}, POLL_WITHOUT_LIVE);
 // Every control works from here on (the page's controls are inert until this module runs).
 root.dataset.ready = "true";
