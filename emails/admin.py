@@ -10,7 +10,12 @@ from django.http import HttpRequest
 
 from emails.models import Email, EmailAttempt, EmailEvent
 from emails.services import emails_retry_failed
-from hatch.admin import KnownValuesFilter, ViewOnlyAdmin, ViewOnlyTabularInline, json_block
+from hatch.admin import (
+    DeliveryAttemptInline,
+    KnownValuesFilter,
+    ProviderEventInline,
+    ViewOnlyAdmin,
+)
 
 # The HTTP statuses SendGrid most often refuses an email with: the error code filter's
 # choices (see KnownValuesFilter for why the list is fixed).
@@ -28,20 +33,14 @@ class ErrorCodeFilter(KnownValuesFilter):
     known_values = COMMON_ERROR_CODES
 
 
-class EmailAttemptInline(ViewOnlyTabularInline):
+class EmailAttemptInline(DeliveryAttemptInline):
     model = EmailAttempt
-    fields = ["started_at", "outcome", "duration_ms", "error_code", "error_message"]
-    verbose_name = "delivery attempt"
 
 
-class EmailEventInline(ViewOnlyTabularInline):
+class EmailEventInline(ProviderEventInline):
     model = EmailEvent
     fields = ["event", "occurred_at", "recipient", "payload_json"]
     verbose_name = "SendGrid event"
-
-    @admin.display(description="Payload")
-    def payload_json(self, event: EmailEvent) -> str:
-        return json_block(event.payload)
 
 
 @admin.register(Email)

@@ -145,3 +145,18 @@ def json_block(value) -> str:
         len(value) if isinstance(value, dict | list) else 1,
         json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False),
     )
+
+
+class DeliveryAttemptInline(ViewOnlyTabularInline):
+    """A record's provider calls (hatch.models.DeliveryAttempt); subclasses name the model."""
+
+    fields = ["started_at", "outcome", "duration_ms", "error_code", "error_message"]
+    verbose_name = "delivery attempt"
+
+
+class ProviderEventInline(ViewOnlyTabularInline):
+    """What a provider reported about a record, with its raw payload."""
+
+    @admin.display(description="Payload")
+    def payload_json(self, event) -> str:
+        return json_block(event.payload)

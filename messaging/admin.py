@@ -15,7 +15,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from hatch.admin import KnownValuesFilter, ViewOnlyAdmin, ViewOnlyTabularInline, json_block
+from hatch.admin import (
+    DeliveryAttemptInline,
+    KnownValuesFilter,
+    ProviderEventInline,
+    ViewOnlyAdmin,
+)
 from messaging.models import (
     Channel,
     Conversation,
@@ -114,20 +119,14 @@ class ErrorCodeFilter(KnownValuesFilter):
     known_values = COMMON_ERROR_CODES
 
 
-class MessageAttemptInline(ViewOnlyTabularInline):
+class MessageAttemptInline(DeliveryAttemptInline):
     model = MessageAttempt
-    fields = ["started_at", "outcome", "duration_ms", "error_code", "error_message"]
-    verbose_name = "delivery attempt"
 
 
-class MessageEventInline(ViewOnlyTabularInline):
+class MessageEventInline(ProviderEventInline):
     model = MessageEvent
     fields = ["received_at", "provider_status", "error_code", "payload_json"]
     verbose_name = "status callback"
-
-    @admin.display(description="Payload")
-    def payload_json(self, event: MessageEvent) -> str:
-        return json_block(event.payload)
 
 
 @admin.register(Message)

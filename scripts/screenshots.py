@@ -31,13 +31,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Run as a file, this script's folder is on sys.path, not the project's.
 sys.path.insert(0, str(BASE_DIR))
 
+from hatch.testing.browser import CHROMIUM, launch_chromium  # noqa: E402
 from hatch.testing.live_server import LiveServer  # noqa: E402
 from messaging.tests.twilio_payloads import INBOUND_PATH, inbound_sms, signature  # noqa: E402
 
 DATABASE = "hatch_screenshots"
 DOCS = BASE_DIR / "docs"
-CHROMIUM = os.environ.get("HATCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 DEMO_USER, DEMO_PASSWORD = "demo", "hatch-demo"
@@ -107,7 +106,7 @@ def shoot(base_url: str) -> None:
         # The demo messages have emoji; without a font they show as empty boxes.
         print("warning: no emoji font; apt-get install fonts-noto-color-emoji", file=sys.stderr)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright, "--hide-scrollbars")
         try:
             desktop = signed_in(browser, base_url, DESKTOP)
             newest_sms = desktop.evaluate(

@@ -14,11 +14,10 @@ Deselect with ``-m "not browser"`` for a quick run.
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from emails import services as email_services
 from emails.models import Email
@@ -28,49 +27,16 @@ from messaging.models import Channel, Conversation, Direction, Message, MessageS
 from messaging.segments import count_segments
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 HATCH_NUMBER = "+15005550006"  # TWILIO_FROM_NUMBER in hatch.test_settings
 XSS = "<img src=x onerror=alert(1)>"
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}, and the inbox browser tests need it. "
-            "Install it with `apt-get install chromium`.",
-            pytrace=False,
-        )
-    with pytest.MonkeyPatch.context() as patch:
-        # Playwright's sync API runs an event loop in this thread, and Django refuses ORM
-        # calls from a thread with a running loop unless told that this is deliberate.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-
-
-@pytest.fixture(autouse=True)
-def no_events_from_the_test_process(monkeypatch):
-    """Services called here to set data up publish nothing: no page listens to this
-    process's channel layer (the WSGI live server has no websocket), and asgiref refuses to
-    publish beside Playwright's event loop, logging an error each time."""
-    monkeypatch.setattr("messaging.events.publish_on_commit", lambda build_event: None)
-    monkeypatch.setattr("emails.events.publish_on_commit", lambda build_event: None)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_events_from_the_test_process"),
+]
 
 
 @pytest.fixture

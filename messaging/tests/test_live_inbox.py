@@ -16,11 +16,10 @@ import json
 import re
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 
 from hatch.testing import live_server
 from messaging import services
@@ -28,16 +27,6 @@ from messaging.models import Direction, Message, MessageStatus
 from messaging.tests import twilio_payloads
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DESKTOP = {"width": 1280, "height": 800}
 HATCH_NUMBER = twilio_payloads.HATCH_NUMBER
 CUSTOMER = "+14155550123"
@@ -57,6 +46,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.asgi_server,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("no_events_from_the_test_process"),
 ]
 
 
@@ -71,36 +61,6 @@ def asgi_live_server(transactional_db):
     """
     with live_server.for_test_database() as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def no_events_from_the_test_process(monkeypatch):
-    """Services called here to set data up publish nothing.
-
-    Their events would go to this process's in-memory channel layer, which no page listens
-    to (pages are connected to the server process), and asgiref refuses to publish beside
-    Playwright's event loop anyway, logging an error each time. Data written here reaches a
-    page only by its fetches, which is what the reconnect test relies on.
-    """
-    monkeypatch.setattr("messaging.events.publish_on_commit", lambda build_event: None)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}, and the live inbox tests need it. "
-            "Install it with `apt-get install chromium`.",
-            pytrace=False,
-        )
-    with pytest.MonkeyPatch.context() as patch:
-        # Playwright's sync API runs an event loop in this thread, and Django refuses ORM
-        # calls from a thread with a running loop unless told that this is deliberate.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture
