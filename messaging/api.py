@@ -12,10 +12,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hatch.errors import Conflict, ValidationError
+from hatch.errors import ValidationError
 from hatch.pagination import KeysetPagination
 from messaging import selectors, services
-from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message, MessageStatus
+from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -185,13 +185,7 @@ class MessageViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def retry(self, request, pk=None):
         """Send a failed SMS again (not to a recipient who has opted out)."""
-        message = selectors.message_get(message_id=pk)
-        if message.status != MessageStatus.FAILED or message.channel != Channel.SMS:
-            raise Conflict("Only a failed SMS can be retried.")
-        outcome = services.messages_retry_failed(ids=[message.id])
-        if outcome["opted_out"]:
-            raise Conflict(f"{message.to_contact} has opted out (replied STOP); not retried.")
-        message.refresh_from_db()
+        message = services.message_retry(message=selectors.message_get(message_id=pk))
         return Response(MessageSerializer(message).data)
 
     def send(self, request):

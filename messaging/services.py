@@ -445,6 +445,23 @@ def messages_retry_failed(
     return {"requeued": requeued, "opted_out": opted_out}
 
 
+def message_retry(*, message: Message) -> Message:
+    """Retry one failed SMS (see messages_retry_failed); return it as it now stands.
+
+    Raises Conflict for anything but a failed outbound SMS, or a recipient who opted out.
+    """
+    if not (
+        message.status == MessageStatus.FAILED
+        and message.channel == Channel.SMS
+        and message.direction == Direction.OUTBOUND
+    ):
+        raise Conflict("Only a failed SMS can be retried.")
+    if messages_retry_failed(ids=[message.id])["opted_out"]:
+        raise Conflict(f"{message.to_contact} has opted out (replied STOP); not retried.")
+    message.refresh_from_db()
+    return message
+
+
 def messages_sweep_outbox() -> dict[str, int]:
     """Re-enqueue lost queued SMS and re-queue those stuck in "sending" (hatch.delivery)."""
     from messaging.delivery import sms_outbox

@@ -1,6 +1,9 @@
 """Debian's Chromium, as the browser tests and `make screenshots` launch it."""
 
 import os
+from contextlib import contextmanager
+
+from playwright.sync_api import Page
 
 CHROMIUM = os.environ.get("HATCH_CHROMIUM", "/usr/bin/chromium")
 # Headless, and quiet on the network: without the background-networking flags Chromium
@@ -18,3 +21,38 @@ CHROMIUM_ARGS = [
 
 def launch_chromium(playwright, *extra_args: str):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@contextmanager
+def browser_windows(chromium, *, base_url: str, timeout_ms: int):
+    """Yield a function that opens a fresh window (its own cookies) on ``base_url``.
+
+    On leaving, fails the test if any window saw a script error, a dialog (an alert() is how
+    markup that escaped would show) or a Content-Security-Policy violation.
+    """
+    contexts = []
+    problems = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            where = message.location.get("url", "")
+            problems.append(f"CSP violation on {message.page.url} ({where}): {message.text}")
+
+    def on_dialog(dialog):
+        problems.append(f"{dialog.type} opened: {dialog.message}")
+        dialog.dismiss()
+
+    def open_window(viewport: dict) -> Page:
+        context = chromium.new_context(base_url=base_url, viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("console", on_console)
+        page.on("dialog", on_dialog)
+        return page
+
+    yield open_window
+    for context in contexts:
+        context.close()
+    assert problems == []

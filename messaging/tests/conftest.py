@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from hatch.testing.browser import CHROMIUM, launch_chromium
+from messaging.tests.factories import UserFactory
 
 
 @pytest.fixture(scope="module")
@@ -37,3 +38,8 @@ def no_events_from_the_test_process(monkeypatch):
     """
     monkeypatch.setattr("messaging.events.publish_on_commit", lambda build_event: None)
     monkeypatch.setattr("emails.events.publish_on_commit", lambda build_event: None)
+
+
+@pytest.fixture
+def casey():
+    return UserFactory(username="casey", first_name="Casey", last_name="Jones")

@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from emails import services as email_services
 from emails.models import Email
 from emails.tests import sendgrid_payloads as sendgrid
+from hatch.testing.browser import browser_windows
 from messaging import services
 from messaging.models import Channel, Conversation, Direction, Message, MessageStatus, OptOut
 from messaging.segments import count_segments
@@ -40,41 +41,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def casey():
-    return UserFactory(username="casey", first_name="Casey", last_name="Jones")
-
-
-@pytest.fixture
 def open_browser(chromium, live_server):
-    """Open a fresh browser window on the live server; fail on any script error, alert or
-    Content-Security-Policy violation."""
-    contexts = []
-    problems = []
-
-    def on_console(message):
-        if "Content Security Policy" in message.text:
-            where = message.location.get("url", "")
-            problems.append(f"CSP violation on {message.page.url} ({where}): {message.text}")
-
-    def open_browser(viewport=DESKTOP):
-        context = chromium.new_context(base_url=live_server.url, viewport=viewport)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(5_000)
-        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-        page.on("console", on_console)
-
-        def on_dialog(dialog):
-            problems.append(f"{dialog.type} opened: {dialog.message}")
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        return page
-
-    yield open_browser
-    for context in contexts:
-        context.close()
-    assert problems == []
+    """Open a fresh browser window on the live server (see browser_windows)."""
+    with browser_windows(chromium, base_url=live_server.url, timeout_ms=5_000) as open_window:
+        yield lambda viewport=DESKTOP: open_window(viewport)
 
 
 @pytest.fixture

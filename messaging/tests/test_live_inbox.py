@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from hatch.testing import live_server
+from hatch.testing.browser import browser_windows
 from messaging import services
 from messaging.models import Direction, Message, MessageStatus
 from messaging.tests import twilio_payloads
@@ -65,37 +66,11 @@ def asgi_live_server(transactional_db):
 
 @pytest.fixture
 def open_browser(chromium, asgi_live_server):
-    """Open a fresh browser window (its own cookies) on the live server.
-
-    Fails the test on any script error or dialog: an alert() from a pushed message is how
-    markup that escaped would show.
-    """
-    contexts = []
-    problems = []
-
-    def open_browser(viewport=DESKTOP) -> Page:
-        context = chromium.new_context(base_url=asgi_live_server.url, viewport=viewport)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-
-        def on_dialog(dialog):
-            problems.append(f"{dialog.type} opened: {dialog.message}")
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        return page
-
-    yield open_browser
-    for context in contexts:
-        context.close()
-    assert problems == []
-
-
-@pytest.fixture
-def casey():
-    return UserFactory(username="casey", first_name="Casey", last_name="Jones")
+    """Open a fresh browser window on the live server (see browser_windows)."""
+    with browser_windows(
+        chromium, base_url=asgi_live_server.url, timeout_ms=WAIT_MS
+    ) as open_window:
+        yield lambda viewport=DESKTOP: open_window(viewport)
 
 
 @pytest.fixture
