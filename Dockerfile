@@ -16,5 +16,7 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/unused
 RUN useradd --system --uid 10001 hatch
 USER hatch
 EXPOSE 8000
-# daphne serves HTTP and the inbox's websocket (hatch.asgi) in one process.
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec daphne -b 0.0.0.0 -p 8000 hatch.asgi:application"]
+# HTTP: migrate, then gunicorn with sync workers (gunicorn.conf.py; WEB_CONCURRENCY workers).
+# The inbox's websocket needs an ASGI server: docker-compose.yaml runs this image a second
+# time as "realtime" with daphne, and its proxy routes /ws/ there.
+CMD ["scripts/serve.sh"]

@@ -1,15 +1,43 @@
 """The email API: the seed's POST /api/send_email, plus read-only email resources."""
 
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
 from emails import selectors, services
-from emails.models import BODY_MAX_LENGTH, RECIPIENTS_MAX, SUBJECT_MAX_LENGTH, Email, EmailEvent
+from emails.models import (
+    BODY_MAX_LENGTH,
+    RECIPIENTS_MAX,
+    SUBJECT_MAX_LENGTH,
+    Email,
+    EmailEvent,
+    EmailStatus,
+)
+from hatch.idempotency import idempotent
 from hatch.pagination import KeysetPagination
+from hatch.schema import (
+    IDEMPOTENCY_KEY,
+    PAGE_PARAMETERS,
+    RETRY_AFTER,
+    errors,
+    id_parameter,
+    page_of,
+)
 
 
 class EmailSerializer(serializers.ModelSerializer):
-    external_sid = serializers.CharField(source="provider_message_id")
+    external_sid = serializers.CharField(
+        source="provider_message_id",
+        allow_null=True,
+        help_text="SendGrid's X-Message-Id, once SendGrid accepted the email.",
+    )
+    # JSON columns, described as what they hold.
+    cc = serializers.ListField(child=serializers.EmailField())
+    bcc = serializers.ListField(child=serializers.EmailField())
+    attachments = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Metadata only (filename, type, size); the API sends no attachments.",
+    )
     timestamp = serializers.DateTimeField(source="created_at")
 
     class Meta:
@@ -69,12 +97,14 @@ class SendEmailSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         max_length=RECIPIENTS_MAX,
+        help_text=f"At most {RECIPIENTS_MAX} addresses; or one comma-separated string.",
     )
     bcc = serializers.ListField(
         child=serializers.CharField(max_length=254),
         required=False,
         allow_null=True,
         max_length=RECIPIENTS_MAX,
+        help_text=f"At most {RECIPIENTS_MAX} addresses; or one comma-separated string.",
     )
     reply_to = serializers.CharField(
         max_length=254, required=False, allow_blank=True, allow_null=True
@@ -93,6 +123,21 @@ class SendEmailSerializer(serializers.Serializer):
 email_pages = KeysetPagination(time_field="created_at", results_key="emails")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List emails, newest first",
+        parameters=PAGE_PARAMETERS,
+        responses={
+            200: page_of("EmailPage", "emails", EmailSerializer),
+            **errors(400, 401, 403),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One email, with SendGrid's events",
+        parameters=[id_parameter("email")],
+        responses={200: EmailDetailSerializer, **errors(401, 403, 404)},
+    ),
+)
 class EmailViewSet(viewsets.GenericViewSet):
     def get_serializer_class(self):
         return SendEmailSerializer if self.action == "send" else EmailSerializer
@@ -105,6 +150,33 @@ class EmailViewSet(viewsets.GenericViewSet):
         email = selectors.email_get(email_id=pk)
         return Response(EmailDetailSerializer(email).data)
 
+    @extend_schema(
+        summary="Send an email",
+        description=(
+            "Stored `queued` and sent by the worker through SendGrid. Every address is "
+            "validated, the subject is one line, and `from_email` must be SENDGRID_FROM_EMAIL "
+            "or allowed by SENDGRID_EXTRA_FROM_EMAILS (else a 400 naming the field)."
+        ),
+        parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
+        request=SendEmailSerializer,
+        responses={
+            200: inline_serializer(
+                "SendEmailResponse",
+                {
+                    "success": serializers.BooleanField(),
+                    "email_id": serializers.UUIDField(),
+                    "status": serializers.ChoiceField(choices=EmailStatus.choices),
+                    "message_id": serializers.CharField(
+                        allow_null=True, help_text="SendGrid's X-Message-Id: null until sent."
+                    ),
+                    "method": serializers.ChoiceField(choices=["sendgrid"]),
+                    "email": EmailSerializer(),
+                },
+            ),
+            **errors(400, 401, 403, 413, 415, 422, 429),
+        },
+    )
+    @idempotent
     def send(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -17,19 +17,10 @@ class EmailOutbox(Outbox):
     task = send_email
 
     def send(self, record: Email) -> EmailSendResult:
-        return get_email_provider().send(
-            OutgoingEmail(
-                hatch_id=str(record.pk),
-                to_email=record.to_email,
-                from_email=record.from_email,
-                subject=record.subject,
-                body=record.body,
-                html_content=record.html_content,
-                cc=tuple(record.cc),
-                bcc=tuple(record.bcc),
-                reply_to=record.reply_to,
-            )
-        )
+        return get_email_provider().send(_outgoing(record))
+
+    def find_sent(self, record: Email, since: datetime) -> EmailSendResult | None:
+        return get_email_provider().find_sent(_outgoing(record), since)
 
     def publish(self, record_id) -> None:
         publish_email_changed(record_id)
@@ -50,6 +41,20 @@ class EmailOutbox(Outbox):
                 "updated_at",
             ]
         )
+
+
+def _outgoing(record: Email) -> OutgoingEmail:
+    return OutgoingEmail(
+        hatch_id=str(record.pk),
+        to_email=record.to_email,
+        from_email=record.from_email,
+        subject=record.subject,
+        body=record.body,
+        html_content=record.html_content,
+        cc=tuple(record.cc),
+        bcc=tuple(record.bcc),
+        reply_to=record.reply_to,
+    )
 
 
 email_outbox = EmailOutbox()

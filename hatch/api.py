@@ -6,6 +6,7 @@ ever carries a traceback, SQL or a driver message.
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -21,9 +22,7 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return _error_response(exc.message, exc.status_code, exc.fields)
     if isinstance(exc, RequestDataTooBig):
-        return _error_response(
-            "The request body is too large.", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-        )
+        return _error_response(body_too_large_message(), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, SuspiciousOperation):
         return _error_response("The request was malformed.", status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
@@ -40,6 +39,14 @@ def exception_handler(exc, context):
     else:
         response.data = {"error": _first_message(exc.detail)}
     return response
+
+
+def body_too_large_message() -> str:
+    """What a 413 says, wherever it comes from (the API, a webhook, a page)."""
+    return (
+        "The request body is too large: at most "
+        f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+    )
 
 
 def _error_response(message: str, code: int, fields: dict | None = None) -> Response:

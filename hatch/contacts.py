@@ -53,6 +53,10 @@ def parse_contact(raw: str, *, field: str) -> Contact:
         raise ValidationError(f"'{field}' may not be blank.", field=field)
     if any(unicodedata.category(char) == "Cc" for char in text):
         raise ValidationError(f"'{field}' may not contain control characters.", field=field)
+    # A lone surrogate (from a command line's undecodable bytes) is no text at all: it
+    # cannot be stored as UTF-8 nor hashed into a conversation id.
+    if any(unicodedata.category(char) == "Cs" for char in text):
+        raise ValidationError(f"'{field}' is not valid text (a lone surrogate).", field=field)
     if len(text) > CONTACT_MAX_LENGTH:
         raise ValidationError(
             f"'{field}' is too long: at most {CONTACT_MAX_LENGTH} characters.", field=field

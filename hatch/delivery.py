@@ -9,12 +9,16 @@ The record row is the outbox entry; it exists before any network call. A deliver
    a backoff (transient error), or failed (permanent error, or too many attempts).
 
 A worker that dies between 1 and 3 leaves a "sending" row; the sweeper puts it back in the
-queue after OUTBOX_SENDING_TIMEOUT_SECONDS. Nothing is ever lost. A record can reach the
-provider twice in two cases only, because neither Twilio nor SendGrid takes an idempotency
-key: the provider accepted it but its answer never arrived (a read timeout, a reset
-connection, a proxy's 5xx), or the worker died before writing the answer down. In both,
-a provider event that arrives first (a Twilio status callback, SendGrid's "processed")
-moves the record out of "sending"/"queued" and prevents the second send.
+queue after OUTBOX_SENDING_TIMEOUT_SECONDS. Nothing is ever lost. Neither Twilio nor
+SendGrid takes an idempotency key, so an attempt whose outcome is unknown (the provider may
+have accepted the record but its answer never arrived: a read timeout, a connection reset
+after the request was written, or a worker that died mid-call) is *ambiguous*. Before
+sending again after one, the outbox asks the provider whether the record already arrived
+(``find_sent``: Twilio lists the recipient's messages; SendGrid has no such lookup) and
+adopts what it finds instead of sending twice. A provider event that arrives first (a
+Twilio status callback, SendGrid's "processed") also moves the record out of
+"sending"/"queued" and prevents the second send. What remains: an email whose acceptance
+was never answered may be sent twice (at most once more per lost answer).
 
 Each channel subclasses Outbox and fills in the provider call and the success bookkeeping
 (the template-method shape of django-anymail's backends).
@@ -39,19 +43,29 @@ logger = logging.getLogger(__name__)
 # The status values every outbox model shares (both apps' TextChoices use these strings).
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 
+# Attempt error codes the outbox itself writes (DeliveryAttempt.error_code):
+AMBIGUOUS = "no-answer"  # the provider may have accepted: look it up before sending again
+RECONCILED = "reconciled"  # found at the provider, sent by an earlier attempt: adopted
+LOOKUP_FAILED = "lookup-failed"  # the look-up before a resend failed: nothing was sent
+
 
 class ProviderError(Exception):
     """A provider call that did not succeed.
 
     ``permanent`` errors (an invalid number, a refused sender, bad credentials) fail the
     record at once; the others (timeouts, connection errors, 5xx, 429) are retried.
+
+    ``ambiguous`` errors are those after which the provider may nonetheless have accepted
+    the record (a read timeout, a connection lost once the request was written): the next
+    attempt looks the record up before sending it again.
     """
 
-    def __init__(self, message: str, *, code: str = "", permanent: bool):
+    def __init__(self, message: str, *, code: str = "", permanent: bool, ambiguous: bool = False):
         super().__init__(message)
         self.message = message
-        self.code = str(code or "")
+        self.code = str(code or (AMBIGUOUS if ambiguous else ""))
         self.permanent = permanent
+        self.ambiguous = ambiguous
 
 
 def retry_delay(attempt_number: int) -> timedelta:
@@ -82,6 +96,12 @@ class Outbox:
         """Store what the provider answered (inside a transaction)."""
         raise NotImplementedError
 
+    def find_sent(self, record, since: datetime) -> Any | None:
+        """The provider's record of this one if an attempt since ``since`` reached it, as
+        ``send`` would have returned it; None if not there or the provider cannot tell.
+        Raise ProviderError if the look-up itself fails (no transaction is open)."""
+        return None
+
     def apply_permanent_failure(self, record, error: ProviderError) -> None:
         """Side effects of a permanent failure, e.g. an opt-out (inside a transaction)."""
 
@@ -104,6 +124,9 @@ class Outbox:
         started_at = timezone.now()
         clock = time.monotonic()
         try:
+            found = self._look_up_after_ambiguous_attempt(record)
+            if found is not None:
+                return self._adopt(record, found, started_at, clock)
             result = self.send(record)
         except ProviderError as error:
             return self._record_failure(record, error, started_at, clock)
@@ -117,6 +140,20 @@ class Outbox:
             self._attempt(record, started_at, clock, AttemptOutcome.SENT)
             self.publish(record.pk)
         return SENT
+
+    def ambiguous_since(self, record) -> datetime | None:
+        """When the first attempt with an unknown outcome started, if there was one.
+
+        Asked on every claim, the first included: a failed record put back in the queue by
+        hand starts a fresh attempt count but keeps its history.
+        """
+        return (
+            self.attempt_model.objects.filter(**{self.attempt_record_field: record})
+            .filter(Q(outcome=AttemptOutcome.INTERRUPTED) | Q(error_code=AMBIGUOUS))
+            .order_by("started_at")
+            .values_list("started_at", flat=True)
+            .first()
+        )
 
     def claim(self, record_id: str):
         now = timezone.now()
@@ -158,17 +195,78 @@ class Outbox:
 
         stale = now - timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
         stuck = list(self.model.objects.filter(status=SENDING, claimed_at__lte=stale)[:10_000])
-        requeued = 0
+        requeued = reconciled = 0
         for record in stuck:
+            if record.attempt_count >= settings.DELIVERY_MAX_ATTEMPTS and self._reconcile_stuck(
+                record
+            ):
+                # Its last attempt did reach the provider: sent, not failed.
+                reconciled += 1
+                continue
             error = ProviderError(
                 "The worker stopped during the provider call; the outcome is unknown.",
                 permanent=False,
             )
             if self._record_failure(record, error, record.claimed_at, None) == QUEUED:
                 requeued += 1
-        return {"requeued_lost": len(lost), "requeued_stuck": requeued}
+        return {
+            "requeued_lost": len(lost),
+            "requeued_stuck": requeued,
+            "reconciled_stuck": reconciled,
+        }
 
     # Internals ------------------------------------------------------------------------
+
+    def _look_up_after_ambiguous_attempt(self, record) -> Any | None:
+        since = self.ambiguous_since(record)
+        if since is None:
+            return None
+        try:
+            return self.find_sent(record, since)
+        except ProviderError as error:
+            # Sending now could send twice: wait and look again on the next attempt.
+            raise ProviderError(
+                f"Could not check whether an earlier attempt arrived: {error.message}",
+                code=LOOKUP_FAILED,
+                permanent=False,
+            ) from error
+
+    def _adopt(self, record, found: Any, started_at: datetime, clock: float | None) -> str:
+        """An earlier attempt reached the provider: record its answer instead of resending."""
+        with transaction.atomic():
+            still_ours = self.model.objects.filter(
+                id=record.pk, status=SENDING, claimed_at=record.claimed_at
+            ).exists()
+            if still_ours:
+                self.apply_success(record, found, timezone.now())
+                self.publish(record.pk)
+            self._attempt(
+                record,
+                started_at,
+                clock,
+                AttemptOutcome.SENT,
+                ProviderError(
+                    "Found at the provider: an earlier attempt had arrived. Not sent again.",
+                    code=RECONCILED,
+                    permanent=False,
+                ),
+            )
+        logger.info("%s %s: adopted an earlier attempt's send", self.model.__name__, record.pk)
+        return SENT
+
+    def _reconcile_stuck(self, record) -> bool:
+        """For a record left "sending" at its last attempt: adopt it if it did arrive."""
+        since = self.ambiguous_since(record) or record.claimed_at
+        since = min(since, record.claimed_at)
+        try:
+            found = self.find_sent(record, since)
+        except ProviderError as error:
+            logger.warning("Could not look %s %s up: %s", self.model.__name__, record.pk, error)
+            return False
+        if found is None:
+            return False
+        self._adopt(record, found, record.claimed_at, None)
+        return True
 
     def _record_failure(
         self, record, error: ProviderError, started_at: datetime, clock: float | None

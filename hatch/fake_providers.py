@@ -6,7 +6,8 @@ library only; ``messaging.segments`` (pure Python) computes ``num_segments``.
 Endpoints::
 
     POST /2010-04-01/Accounts/{AccountSid}/Messages.json              Twilio: send an SMS
-    GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}.json  Twilio: fetch it
+    GET  /2010-04-01/Accounts/{AccountSid}/Messages.json              Twilio: list them
+    GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}.json  Twilio: fetch one
     POST /v3/mail/send                                                 SendGrid: send an email
 
 Anything else is a 404 (in the provider's error shape when the path is under its prefix).
@@ -45,11 +46,21 @@ environment, NO_PROXY must include 127.0.0.1.
 
 Faults: ``script(provider, *replies)`` queues one-shot replies consumed in order by that
 provider's next send requests (POST); ``set_mode(provider, reply)`` answers every request
-to that provider's endpoints (sends and Twilio fetches) with ``reply`` until
+to that provider's endpoints (sends, Twilio fetches and lists) with ``reply`` until
 ``set_mode(provider, None)``. Authentication is checked first (a 401 consumes nothing), then
 a scripted reply, then the mode, then the normal behaviour. A reply with ``status=None``
 (``Reply.hang``) answers normally after its delay, so the send IS delivered even when the
 client has given up: a timed-out request is ambiguous, as with the real providers.
+``Reply.reply_lost`` accepts the send at once and answers late (the answer a timed-out
+client never reads); ``Reply.stall`` waits, then hangs up without accepting anything.
+
+Twilio's list (``client.messages.list(to=..., from_=..., date_sent_after=...)``) answers
+newest first, in Twilio's page shape (``messages``, ``page``, ``page_size``, ``uri``,
+``first_page_uri``, ``next_page_uri``, ``previous_page_uri``, ``start``, ``end``), with
+``PageSize`` (default 50, at most 1000) and ``Page``/``PageToken`` for the next pages. The
+``DateSent`` filters compare dates (``YYYY-MM-DD``) or, when the SDK sends a full
+timestamp, the time; a message the fake has not marked sent counts as sent when it was
+created (the fake hands every message over at once).
 
 Run standalone: ``python -m hatch.fake_providers --port 9010`` (Ctrl-C to stop).
 """
@@ -69,11 +80,11 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import UTC, date, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from messaging.segments import count_segments
 
@@ -109,6 +120,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
+    accept_first: bool = False  # with status=None: accept (store) before the delay
 
     @classmethod
     def twilio_error(
@@ -154,6 +166,17 @@ class Reply:
         """Close the connection without answering (after ``delay``)."""
         return cls(drop=True, delay=delay)
 
+    @classmethod
+    def stall(cls, seconds: float) -> Reply:
+        """Wait ``seconds`` and hang up without accepting: a provider stuck before the send."""
+        return cls(drop=True, delay=seconds)
+
+    @classmethod
+    def reply_lost(cls, seconds: float) -> Reply:
+        """Accept a send at once, answer ``seconds`` later: past a client's timeout, the
+        provider has the message and the client does not know it."""
+        return cls(delay=seconds, accept_first=True)
+
 
 def twilio_error_json(status: int, code: int, message: str) -> dict[str, Any]:
     return {
@@ -189,6 +212,7 @@ class RecordedRequest:
     response_json: Any = None
     delivered: bool = False  # True only for a normal successful send
     message_id: str | None = None  # Twilio sid / SendGrid X-Message-Id when delivered
+    fault: Reply | None = None  # the scripted or mode reply that answered it, if any
 
     def header(self, name: str, default: str | None = None) -> str | None:
         lowered = name.lower()
@@ -428,7 +452,7 @@ class FakeProviders:
     def twilio_message(self, sid: str) -> dict[str, Any] | None:
         with self._lock:
             message = self._messages.get(sid)
-            return dict(message) if message else None
+            return _public(message) if message else None
 
     def update_twilio_message(self, sid: str, **fields: Any) -> dict[str, Any]:
         """Change a stored message, e.g. ``status="delivered"`` or ``error_code=30007``."""
@@ -436,7 +460,7 @@ class FakeProviders:
             message = self._messages[sid]
             message.update(fields)
             message["date_updated"] = _rfc2822_now()
-            return dict(message)
+            return _public(message)
 
     # ---- internals
 
@@ -477,6 +501,9 @@ class FakeProviders:
         response = None
         try:
             response, reply = self._route(record, handler)
+            record.fault = reply
+            if reply is not None and reply.accept_first and callable(response):
+                response = response()  # accepted now; the answer leaves after the delay
             if reply is not None and reply.delay > 0:
                 self._stopping.wait(reply.delay)
             if reply is not None and reply.drop:
@@ -503,13 +530,14 @@ class FakeProviders:
             parts = path[len(_TWILIO_PREFIX) :].split("/")
             # Accounts/{sid}/Messages.json  or  Accounts/{sid}/Messages/{MessageSid}.json
             is_send = len(parts) == 3 and parts[2] == "Messages.json" and method == "POST"
+            is_list = len(parts) == 3 and parts[2] == "Messages.json" and method == "GET"
             is_fetch = (
                 len(parts) == 4
                 and parts[2] == "Messages"
                 and parts[3].endswith(".json")
                 and method == "GET"
             )
-            if parts[0] != "Accounts" or not (is_send or is_fetch):
+            if parts[0] != "Accounts" or not (is_send or is_fetch or is_list):
                 return _twilio_not_found(path), None
             if record.basic_auth != (self.account_sid, self.auth_token):
                 return _twilio_unauthorized(), None
@@ -518,6 +546,8 @@ class FakeProviders:
             reply = self._fault("twilio", scripted=is_send)
             if is_send:
                 return (lambda: self._twilio_send(record)), reply
+            if is_list:
+                return (lambda: self._twilio_list(record)), reply
             sid = parts[3][: -len(".json")]
             return (lambda: self._twilio_fetch(sid, path)), reply
         if path.startswith(_SENDGRID_PREFIX):
@@ -580,9 +610,73 @@ class FakeProviders:
             "uri": f"{uri}.json",
         }
         with self._lock:
-            self._messages[sid] = message
+            self._messages[sid] = {**message, "_order": len(self._messages)}
         record.delivered, record.message_id, record.response_json = True, sid, message
         return _json_response(201, message, {"Twilio-Request-Id": "RQ" + uuid.uuid4().hex})
+
+    def _twilio_list(self, record: RecordedRequest) -> _Response:
+        query = parse_qs(record.query, keep_blank_values=True)
+
+        def param(name: str) -> str | None:
+            values = query.get(name)
+            return values[0] if values else None
+
+        try:
+            page_size = min(int(param("PageSize") or 50), 1000)
+            page = int(param("Page") or 0)
+            sent_on = _date_filter(param("DateSent"))
+            sent_before = _date_filter(param("DateSent<"))
+            sent_after = _date_filter(param("DateSent>"))
+        except ValueError as error:
+            return _json_response(400, twilio_error_json(400, 20001, str(error)))
+        if page_size < 1 or page < 0:
+            return _json_response(400, twilio_error_json(400, 20001, "Invalid paging"))
+        to, from_ = param("To"), param("From")
+        with self._lock:
+            stored = [dict(message) for message in self._messages.values()]
+        matches = []
+        for message in stored:
+            if to and message["to"] != to:
+                continue
+            if from_ and message["from"] != from_:
+                continue
+            sent = _parse_rfc2822(message["date_sent"] or message["date_created"])
+            if sent_on and not sent_on.matches(sent, "="):
+                continue
+            if sent_before and not sent_before.matches(sent, "<"):
+                continue
+            if sent_after and not sent_after.matches(sent, ">"):
+                continue
+            matches.append((sent, message["_order"], message))
+        # Newest first, as Twilio lists.
+        matches.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        start = page * page_size
+        chunk = [_public(message) for _, _, message in matches[start : start + page_size]]
+
+        base = record.path
+        filters = [(name, value) for name, value in (("To", to), ("From", from_)) if value] + [
+            (name, param(name)) for name in ("DateSent", "DateSent<", "DateSent>") if param(name)
+        ]
+
+        def uri(number: int, token: bool = False) -> str:
+            pairs = [*filters, ("PageSize", str(page_size)), ("Page", str(number))]
+            if token:
+                pairs.append(("PageToken", f"PA{uuid.uuid4().hex}"))
+            return f"{base}?{urlencode(pairs)}"
+
+        has_next = start + page_size < len(matches)
+        payload = {
+            "end": start + len(chunk) - 1 if chunk else start,
+            "first_page_uri": uri(0),
+            "messages": chunk,
+            "next_page_uri": uri(page + 1, token=True) if has_next else None,
+            "page": page,
+            "page_size": page_size,
+            "previous_page_uri": uri(page - 1, token=True) if page > 0 else None,
+            "start": start,
+            "uri": uri(page),
+        }
+        return _json_response(200, payload, {"Twilio-Request-Id": "RQ" + uuid.uuid4().hex})
 
     def _twilio_fetch(self, sid: str, path: str) -> _Response:
         message = self.twilio_message(sid)
@@ -599,6 +693,50 @@ class FakeProviders:
         message_id = secrets.token_urlsafe(16)  # 22 characters of [A-Za-z0-9_-]
         record.delivered, record.message_id = True, message_id
         return 202, {"X-Message-Id": message_id}, b""
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as Twilio shows it (without the fake's own bookkeeping)."""
+    return {key: value for key, value in message.items() if not key.startswith("_")}
+
+
+def _parse_rfc2822(text: str) -> datetime:
+    return parsedate_to_datetime(text)
+
+
+@dataclass(frozen=True)
+class _DateFilter:
+    """One DateSent filter: a whole day (``YYYY-MM-DD``) or an instant (a full timestamp)."""
+
+    day: date | None
+    instant: datetime | None
+
+    def matches(self, sent: datetime, op: str) -> bool:
+        if self.instant is not None:
+            value, bound = sent, self.instant
+        else:
+            value, bound = sent.date(), self.day
+        if op == "<":
+            return value <= bound
+        if op == ">":
+            return value >= bound
+        return value == bound
+
+
+def _date_filter(text: str | None) -> _DateFilter | None:
+    """Twilio takes ``YYYY-MM-DD``; the SDK sends ``YYYY-MM-DDTHH:MM:SSZ`` for a datetime."""
+    if not text:
+        return None
+    text = text.strip().lstrip("<>=")
+    try:
+        if len(text) == 10:
+            return _DateFilter(day=date.fromisoformat(text), instant=None)
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"Invalid DateSent filter: {text!r}") from None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return _DateFilter(day=None, instant=instant)
 
 
 def _basic_auth(header: str | None) -> tuple[str, str] | None:

@@ -82,10 +82,13 @@ class KeysetPagination:
         if len(rows) > size:
             rows = rows[:size]
             last = rows[-1]
+            # Rows are records or, from .values(), dicts.
+            if isinstance(last, dict):
+                moment, row_id = last[self.time_field], last["id"]
+            else:
+                moment, row_id = getattr(last, self.time_field), last.id
             next_url = replace_query_param(
-                request.build_absolute_uri(),
-                "cursor",
-                _encode_cursor(getattr(last, self.time_field), last.id),
+                request.build_absolute_uri(), "cursor", _encode_cursor(moment, row_id)
             )
         return rows, next_url
 

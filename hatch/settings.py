@@ -5,6 +5,8 @@ Every secret may also come from a file: set ``NAME_FILE=/run/secrets/name`` inst
 a missing one stops the process at start-up instead of running with a guessable value.
 """
 
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -55,14 +57,22 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    # Swagger UI's files, served by Hatch itself (no CDN; the CSP allows only our origin).
+    "drf_spectacular_sidecar",
     "channels",
     "django_tasks_db",
     "messaging",
     "emails",
+    "idempotency",
+    # Sign-in attempts: locks out a username+address after repeated failures (see below).
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 before anything reads it.
+    "hatch.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +81,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # A database that cannot be reached answers 503 with Retry-After, not a 500.
+    "hatch.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # No inline scripts anywhere: a stored message that slipped past escaping still could not
@@ -119,11 +133,17 @@ else:
 # for one. DB_POOL_MAX_SIZE=0 switches the pool off (persistent connections, CONN_MAX_AGE).
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE:
+    from hatch.database import check_pooled_connection
+
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
             "min_size": min(2, DB_POOL_MAX_SIZE),
             "max_size": DB_POOL_MAX_SIZE,
-            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=3.0),
+            # A connection is tried (an empty query) before it is handed out, and one dead
+            # connection has the whole pool checked: after a PostgreSQL restart Hatch
+            # recovers by itself instead of failing requests on stale connections.
+            "check": check_pooled_connection,
         }
     }
 else:
@@ -141,6 +161,48 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in attempts (django-axes): after SIGN_IN_FAILURE_LIMIT failures for one username from
+# one address, that pair is refused (429, hatch.sign_in.locked_out) for
+# SIGN_IN_LOCKOUT_MINUTES; a success resets the count. Username and address together, so
+# that a stranger guessing cannot lock the real person out from their own address. The
+# admin's and the browsable API's sign-in forms are covered too (both call authenticate).
+AUTHENTICATION_BACKENDS = [
+    "hatch.sign_in.SignInAttemptsBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hatch.sign_in.locked_out"
+AXES_VERBOSE = False  # no banner at every start-up
+
+# HTTPS. Outside development every request is redirected to https, cookies are sent over
+# https only and browsers are told (HSTS) to never use http for this host again. Behind a
+# TLS-terminating proxy, Django learns the original scheme from SECURE_PROXY_SSL_HEADER
+# (X-Forwarded-Proto by default): the proxy must set that header and drop one a client sent.
+# /health stays reachable over plain http for container and load-balancer probes.
+# `manage.py check --deploy` passes with no warning (hatch/tests/test_deploy_checks.py).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Only a request by the domain's owner at hstspreload.org puts it in browsers' lists; the
+# directive alone changes nothing until then.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Django's defaults, stated because tests and the README rely on them: nosniff, no framing,
+# the referrer only to Hatch itself, and a window of our own (no opener from other sites).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -164,23 +226,55 @@ STORAGES = {
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then answers 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "hatch.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["hatch.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "hatch.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "hatch.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # ISO 8601 with an explicit "+00:00" offset, as the seed's API wrote it.
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%f%:z",
 }
 
-# Largest request body Django reads (bytes). Messages are at most 1600 characters and an
-# email body is bounded below, so 1 MiB leaves room without inviting abuse.
+# The OpenAPI 3 schema (/api/schema/) and Swagger UI (/api/docs/). The descriptions live with
+# the views (@extend_schema in each app's api.py); shared pieces in hatch.schema.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hatch API",
+    "DESCRIPTION": (
+        "Send SMS and email, read conversations. Every operation needs a token "
+        "(`Authorization: Token <key>`) or a signed-in session (then also the CSRF header on "
+        'POST). Errors are JSON: `{"error": "...", "fields": {"name": ["..."]}}`.'
+    ),
+    "VERSION": "1.0.0",
+    # Request bodies get their own components (FooRequest): read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # Only signed-in users and token holders read the contract, like the API itself.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MessageStatusEnum": "messaging.models.MessageStatus",
+        "EmailStatusEnum": "emails.models.EmailStatus",
+        "ChannelEnum": "messaging.models.Channel",
+    },
+    "PREPROCESSING_HOOKS": ["hatch.schema.only_client_api"],
+}
+
+# Largest request body Django reads (bytes); a larger one answers 413 with this limit in
+# its message (JSON on the API and webhooks). An SMS is at most 1600 characters and the
+# largest valid email (100,000-character text and HTML parts, 101 recipients) is under
+# 1 MiB as UTF-8 JSON; Twilio's and SendGrid's callbacks are a few kilobytes.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# Most fields one form may carry (400 beyond). Twilio's largest webhook (an MMS with 10
+# media) has about 50; the admin posts one per selected row (100 rows a page).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
 
 # Messaging. Numbers without a country code are read in this region.
 HATCH_DEFAULT_REGION = env.str("HATCH_DEFAULT_REGION", default="US")
@@ -207,6 +301,27 @@ CHANNEL_LAYERS = {
     if REDIS_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 }
+# The cache holds the send throttle's counts, which every web process must share: Redis
+# with REDIS_URL, else this process's memory (enough for one process, as `make run`).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+CACHES["default"]["KEY_PREFIX"] = "hatch"
+
+# Sends per user (SMS and email together) through the API: "<count>/<second|minute|hour|day>".
+# Every SMS is billed, so a leaked token or a runaway script is stopped at this rate; a person
+# in the inbox never comes near it. Beyond it: 429 with Retry-After (hatch.throttling).
+SEND_RATE_LIMIT = env.str("SEND_RATE_LIMIT", default="120/minute")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", SEND_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"SEND_RATE_LIMIT must look like 120/minute (per second, minute, hour or day), "
+        f"not {SEND_RATE_LIMIT!r}."
+    )
+
+# Idempotency-Key answers are kept this long; a repeat after that is a new send.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
 # Delivery: providers, the task queue, retries.
 #
@@ -281,11 +396,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every line written is scrubbed of credentials first (Twilio's token and Basic auth,
+    # SendGrid's key, Authorization headers, SECRET_KEY), whatever logger it came from.
+    "filters": {"redact_secrets": {"()": "hatch.log_redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # The SDK logs every request and its headers at INFO.
         "twilio.http_client": {"level": "WARNING"},
+        # Lockouts (WARNING) only, not a line for every sign-in and failed attempt.
+        "axes": {"level": "WARNING"},
     },
 }

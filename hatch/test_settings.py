@@ -20,6 +20,10 @@ os.environ.setdefault("SENDGRID_API_HOST", "http://127.0.0.1:9")
 os.environ.setdefault("PUBLIC_BASE_URL", "https://hatch.test")
 # Enqueued tasks are recorded, not run: tests run the pipeline step by step.
 os.environ.setdefault("TASK_BACKEND", "dummy")
+# Tests (and the live test server) speak plain http: no redirect to https, and cookies the
+# browser keeps over http. hatch/tests/test_deploy_checks.py checks the production values.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SECURE_COOKIES", "false")
 
 from hatch.settings import *  # noqa: F403
 
@@ -34,3 +38,5 @@ SENDGRID_EXTRA_FROM_EMAILS = ["support@hatch.test", "@sales.hatch.test"]
 # Serve static files from the source folders; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# No send is ever throttled by accident; hatch/tests/test_throttling.py sets a rate.
+SEND_RATE_LIMIT = None

@@ -1,15 +1,20 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from emails.api import EmailViewSet
 from emails.webhooks import SendGridEventsView
-from hatch import views
+from hatch import schema, views
+from hatch.throttling import SendRateThrottle
 from messaging.api import ConversationViewSet, MessageViewSet
 from messaging.webhooks import InboundSmsView, StatusCallbackView
 
+# No ".json" suffix routes: the API answers JSON anyway (or the browsable page, by Accept),
+# and the suffix variants crashed list views that take no format argument.
 router = DefaultRouter(trailing_slash=False)
+router.include_format_suffixes = False
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("messages", MessageViewSet, basename="message")
 router.register("emails", EmailViewSet, basename="email")
@@ -19,8 +24,17 @@ conversation_new_messages = ConversationViewSet.as_view({"get": "new_messages"})
 
 urlpatterns = [
     # The seed's endpoints, at the seed's paths.
-    path("api/send_message", MessageViewSet.as_view({"post": "send"}), name="send-message"),
-    path("api/send_email", EmailViewSet.as_view({"post": "send"}), name="send-email"),
+    # Sends are rate-limited per user (SEND_RATE_LIMIT); reads are not, so only these two.
+    path(
+        "api/send_message",
+        MessageViewSet.as_view({"post": "send"}, throttle_classes=[SendRateThrottle]),
+        name="send-message",
+    ),
+    path(
+        "api/send_email",
+        EmailViewSet.as_view({"post": "send"}, throttle_classes=[SendRateThrottle]),
+        name="send-email",
+    ),
     path(
         "api/conversation/<str:pk>/messages",
         conversation_messages,
@@ -31,6 +45,9 @@ urlpatterns = [
         conversation_new_messages,
         name="seed-conversation-new-messages",
     ),
+    # The OpenAPI 3 contract and its Swagger UI (before the router, which would take "schema").
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", schema.api_docs, name="api-docs"),
     path("api/", include(router.urls)),
     path("health", views.health, name="health"),
     path("webhooks/twilio/sms", InboundSmsView.as_view(), name="twilio-inbound"),
@@ -43,5 +60,6 @@ urlpatterns = [
     path("", include("messaging.urls")),
 ]
 
+handler400 = "hatch.views.bad_request"
 handler404 = "hatch.views.page_not_found"
 handler500 = "hatch.views.server_error"

@@ -1,9 +1,12 @@
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from hatch.api import body_too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +26,18 @@ def health(request):
             {"status": "unavailable", "error": "The database is unreachable."}, status=503
         )
     return JsonResponse({"status": "ok"})
+
+
+def bad_request(request, exception):
+    """Django's answer to a body it refused to read: too large (413, saying the limit), too
+    many fields or malformed (400). JSON for programs, a page for people."""
+    if isinstance(exception, RequestDataTooBig):
+        status, message = 413, body_too_large_message()
+    else:
+        status, message = 400, "The request was malformed or had too many fields."
+    if request.path.startswith(_MACHINE_PREFIXES):
+        return JsonResponse({"error": message}, status=status)
+    return render(request, "400.html", {"status": status, "message": message}, status=status)
 
 
 def page_not_found(request, exception):

@@ -1,19 +1,24 @@
 """The base of every provider webhook: POST only, CSRF-exempt, signature checked first.
 
 403 for a missing or wrong signature (and nothing changes); 400 for an authentic request
-Hatch cannot read; 413, as the API answers, for a body over DATA_UPLOAD_MAX_MEMORY_SIZE; 200
-for everything authentic, duplicates and unknown records included, so that providers stop
-retrying. 5xx only when a retry is wanted (the database is down).
+Hatch cannot read, and for a form nobody could sign (malformed, or more fields than
+DATA_UPLOAD_MAX_NUMBER_FIELDS); 413, as the API answers, for a body over
+DATA_UPLOAD_MAX_MEMORY_SIZE; 200 for everything authentic, duplicates and unknown records
+included, so that providers stop retrying. 5xx only when a retry is wanted (the database is
+down). Every error is JSON ``{"error": ...}``, never Django's HTML page.
 """
 
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+
+from hatch.api import body_too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +35,29 @@ class WebhookView(View):
             request.body  # noqa: B018
         except RequestDataTooBig:
             logger.warning("%s webhook %s: body too large", self.provider, request.path)
-            return JsonResponse({"error": "The request body is too large."}, status=413)
+            return JsonResponse({"error": body_too_large_message()}, status=413)
+        try:
+            # Parsed here, where a form nobody could have signed is a JSON 400, rather than
+            # inside the signature check, where Django would answer its HTML page.
+            request.POST  # noqa: B018
+        except (SuspiciousOperation, MultiPartParserError) as error:
+            logger.warning("%s webhook %s: unreadable form: %s", self.provider, request.path, error)
+            return JsonResponse(
+                {
+                    "error": "The form cannot be read: malformed, or more than "
+                    f"{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields."
+                },
+                status=400,
+            )
         if settings.WEBHOOK_SIGNATURES_REQUIRED and not self.signature_is_valid(request):
             logger.warning(
                 "%s webhook %s: missing or invalid signature", self.provider, request.path
             )
             return JsonResponse({"error": "Missing or invalid signature."}, status=403)
+        # After the signature, which covers the fields as sent: PostgreSQL cannot store NUL
+        # in text or jsonb (a 500, and the provider retrying), and no provider sends one.
+        request.POST = _without_nul(request.POST)
+        request.GET = _without_nul(request.GET)
         return self.handle(request)
 
     def signature_is_valid(self, request: HttpRequest) -> bool:
@@ -48,6 +70,18 @@ class WebhookView(View):
         return JsonResponse(
             {"error": "Only POST is allowed."}, status=405, headers={"Allow": "POST"}
         )
+
+
+def _without_nul(form: QueryDict) -> QueryDict:
+    if not any("\x00" in key or "\x00" in "".join(form.getlist(key)) for key in form):
+        return form
+    cleaned = QueryDict(mutable=True)
+    for key in form:
+        cleaned.setlist(
+            key.replace("\x00", ""), [value.replace("\x00", "") for value in form.getlist(key)]
+        )
+    cleaned._mutable = False
+    return cleaned
 
 
 def public_url(request: HttpRequest) -> str:

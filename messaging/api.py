@@ -8,14 +8,37 @@ Seed paths (kept so its clients keep working):
 """
 
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiTypes,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from hatch.errors import ValidationError
+from hatch.idempotency import idempotent
 from hatch.pagination import KeysetPagination
+from hatch.schema import (
+    IDEMPOTENCY_KEY,
+    PAGE_PARAMETERS,
+    RETRY_AFTER,
+    errors,
+    id_parameter,
+    page_of,
+)
 from messaging import selectors, services
-from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message
+from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message, MessageStatus
+from messaging.representation import (
+    CONVERSATION_FIELDS,
+    MESSAGE_FIELDS,
+    conversation_data,
+    message_data,
+    row_of,
+)
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -23,7 +46,7 @@ class ConversationSerializer(serializers.ModelSerializer):
     # The seed's display string: the other party, then us.
     participants = serializers.SerializerMethodField()
     contacts = serializers.SerializerMethodField()
-    channel = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
     last_message_date = serializers.DateTimeField(source="last_message_at")
     preview = serializers.CharField(source="last_message_preview")
 
@@ -52,8 +75,10 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 class MessageSerializer(serializers.ModelSerializer):
     timestamp = serializers.DateTimeField(source="created_at")
-    type = serializers.CharField(source="channel")
-    external_sid = serializers.CharField(source="provider_message_id")
+    type = serializers.ChoiceField(source="channel", choices=Channel.choices)
+    external_sid = serializers.CharField(
+        source="provider_message_id", allow_null=True, help_text="Twilio's MessageSid, once sent."
+    )
 
     class Meta:
         model = Message
@@ -100,6 +125,63 @@ conversation_pages = KeysetPagination(time_field="last_message_at", results_key=
 message_pages = KeysetPagination(time_field="created_at", results_key="messages")
 
 
+_CONVERSATION_ID = id_parameter("conversation")
+_MESSAGE_ID = id_parameter("message")
+_MESSAGE_PAGE = page_of("MessagePage", "messages", MessageSerializer)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List conversations, newest activity first",
+        parameters=[
+            OpenApiParameter("q", str, description="Searches contacts and message text."),
+            OpenApiParameter("channel", str, enum=Channel.values),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=["failed"],
+                description="Only conversations with a message that failed or was undelivered.",
+            ),
+            *PAGE_PARAMETERS,
+        ],
+        responses={
+            200: page_of("ConversationPage", "conversations", ConversationSerializer),
+            **errors(400, 401, 403),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One conversation",
+        parameters=[_CONVERSATION_ID],
+        responses={200: ConversationSerializer, **errors(401, 403, 404)},
+    ),
+    messages=extend_schema(
+        summary="A conversation's messages",
+        parameters=[_CONVERSATION_ID, *PAGE_PARAMETERS],
+        responses={200: _MESSAGE_PAGE, **errors(400, 401, 403, 404)},
+    ),
+    new_messages=extend_schema(
+        summary="A conversation's messages newer than a time",
+        parameters=[
+            _CONVERSATION_ID,
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                required=True,
+                description="ISO 8601 with an offset, e.g. 2026-01-31T09:30:00+00:00.",
+            ),
+        ],
+        responses={
+            200: inline_serializer("NewMessages", {"messages": MessageSerializer(many=True)}),
+            **errors(400, 401, 403, 404),
+        },
+    ),
+    read=extend_schema(
+        summary="Mark a conversation read",
+        parameters=[_CONVERSATION_ID],
+        request=None,
+        responses={200: ConversationSerializer, **errors(401, 403, 404)},
+    ),
+)
 class ConversationViewSet(viewsets.GenericViewSet):
     serializer_class = ConversationSerializer
 
@@ -116,21 +198,24 @@ class ConversationViewSet(viewsets.GenericViewSet):
         conversations = selectors.conversation_list(
             query=params.get("q", ""), channel=channel, failed_only=status == "failed"
         )
-        rows, next_url = conversation_pages.paginate(conversations, request)
-        return conversation_pages.response(self.get_serializer(rows, many=True).data, next_url)
+        rows, next_url = conversation_pages.paginate(
+            conversations.values(*CONVERSATION_FIELDS), request
+        )
+        return conversation_pages.response(list(map(conversation_data, rows)), next_url)
 
     def retrieve(self, request, pk=None):
         conversation = selectors.conversation_get(conversation_id=pk)
-        return Response(self.get_serializer(conversation).data)
+        return Response(conversation_data(row_of(conversation, CONVERSATION_FIELDS)))
 
     @action(detail=True, serializer_class=MessageSerializer)
     def messages(self, request, pk=None):
         """The newest page of the thread, oldest first within it; "next" leads to older ones."""
-        conversation = selectors.conversation_get(conversation_id=pk)
-        messages = selectors.conversation_messages(conversation=conversation)
-        rows, next_url = message_pages.paginate(messages, request)
+        messages = selectors.conversation_messages(conversation_id=pk)
+        rows, next_url = message_pages.paginate(messages.values(*MESSAGE_FIELDS), request)
+        if not rows:
+            selectors.conversation_get(conversation_id=pk)  # 404 for an unknown conversation
         rows.reverse()
-        return message_pages.response(MessageSerializer(rows, many=True).data, next_url)
+        return message_pages.response(list(map(message_data, rows)), next_url)
 
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def read(self, request, pk=None):
@@ -138,7 +223,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
         conversation = selectors.conversation_get(conversation_id=pk)
         services.conversation_mark_read(conversation_id=conversation.id)
         conversation.refresh_from_db()
-        return Response(ConversationSerializer(conversation).data)
+        return Response(conversation_data(row_of(conversation, CONVERSATION_FIELDS)))
 
     @action(detail=True, serializer_class=MessageSerializer)
     def new_messages(self, request, pk=None):
@@ -156,7 +241,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
                 field="since",
             )
         messages = selectors.conversation_messages_since(conversation=conversation, since=since)
-        return Response({"messages": MessageSerializer(messages, many=True).data})
+        return Response({"messages": [message_data(row_of(m, MESSAGE_FIELDS)) for m in messages]})
 
 
 def _parse_iso_datetime(raw: str):
@@ -169,6 +254,27 @@ def _parse_iso_datetime(raw: str):
     return moment
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List messages, newest first",
+        parameters=PAGE_PARAMETERS,
+        responses={200: _MESSAGE_PAGE, **errors(400, 401, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="One message",
+        parameters=[_MESSAGE_ID],
+        responses={200: MessageSerializer, **errors(401, 403, 404)},
+    ),
+    retry=extend_schema(
+        summary="Send a failed SMS again",
+        parameters=[_MESSAGE_ID],
+        request=None,
+        responses={
+            200: MessageSerializer,
+            **errors(401, 403, 404, 409),
+        },
+    ),
+)
 class MessageViewSet(viewsets.GenericViewSet):
     serializer_class = MessageSerializer
 
@@ -176,18 +282,49 @@ class MessageViewSet(viewsets.GenericViewSet):
         return SendMessageSerializer if self.action == "send" else MessageSerializer
 
     def list(self, request):
-        rows, next_url = message_pages.paginate(selectors.message_list(), request)
-        return message_pages.response(self.get_serializer(rows, many=True).data, next_url)
+        messages = selectors.message_list().values(*MESSAGE_FIELDS)
+        rows, next_url = message_pages.paginate(messages, request)
+        return message_pages.response(list(map(message_data, rows)), next_url)
 
     def retrieve(self, request, pk=None):
-        return Response(self.get_serializer(selectors.message_get(message_id=pk)).data)
+        message = selectors.message_get(message_id=pk)
+        return Response(message_data(row_of(message, MESSAGE_FIELDS)))
 
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def retry(self, request, pk=None):
         """Send a failed SMS again (not to a recipient who has opted out)."""
         message = services.message_retry(message=selectors.message_get(message_id=pk))
-        return Response(MessageSerializer(message).data)
+        return Response(message_data(row_of(message, MESSAGE_FIELDS)))
 
+    @extend_schema(
+        summary="Send an SMS, or an internal message to a contact name",
+        description=(
+            "`to` is a phone number in any common format (sent as SMS, `method: twilio`, "
+            "stored `queued`) or a contact name (an internal message, `method: database`, "
+            "stored `delivered`). An invalid number or a `from` that is not one of Hatch's "
+            "numbers is a 400 naming the field; a number that replied STOP is a 409."
+        ),
+        parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
+        request=SendMessageSerializer,
+        responses={
+            200: inline_serializer(
+                "SendMessageResponse",
+                {
+                    "success": serializers.BooleanField(),
+                    "message_id": serializers.UUIDField(),
+                    "conversation_id": serializers.UUIDField(),
+                    "status": serializers.ChoiceField(choices=MessageStatus.choices),
+                    "method": serializers.ChoiceField(
+                        choices=["twilio", "database"],
+                        help_text="twilio: an SMS, queued; database: an internal message.",
+                    ),
+                    "message": MessageSerializer(),
+                },
+            ),
+            **errors(400, 401, 403, 409, 413, 415, 422, 429),
+        },
+    )
+    @idempotent
     def send(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -198,10 +335,10 @@ class MessageViewSet(viewsets.GenericViewSet):
         return Response(
             {
                 "success": True,
-                "message_id": str(message.id),
-                "conversation_id": str(message.conversation_id),
+                "message_id": message.id,
+                "conversation_id": message.conversation_id,
                 "status": message.status,
                 "method": "twilio" if message.channel == Channel.SMS else "database",
-                "message": MessageSerializer(message).data,
+                "message": message_data(row_of(message, MESSAGE_FIELDS)),
             }
         )

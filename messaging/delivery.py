@@ -1,6 +1,6 @@
 """How an outbound SMS goes through the outbox (hatch.delivery) to its provider."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -37,6 +37,27 @@ class SmsOutbox(Outbox):
             from_=record.from_contact,
             body=record.body,
             status_callback=status_callback_url(record),
+        )
+
+    def find_sent(self, record: Message, since: datetime) -> SmsSendResult | None:
+        # Identical texts to the same number are legitimate: a message Hatch already
+        # matched to another record is not this one.
+        taken = (
+            Message.objects.filter(
+                to_contact=record.to_contact,
+                body=record.body,
+                provider_message_id__isnull=False,
+                created_at__gte=since - timedelta(days=1),
+            )
+            .exclude(pk=record.pk)
+            .values_list("provider_message_id", flat=True)
+        )
+        return get_sms_provider().find_sent(
+            to=record.to_contact,
+            from_=record.from_contact,
+            body=record.body,
+            since=since,
+            exclude=set(taken),
         )
 
     def publish(self, record_id) -> None:

@@ -92,8 +92,10 @@ class Conversation(TimestampedModel):
 
 class Message(TimestampedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: message_thread_idx starts with it and serves every lookup, and
+    # each index is one more write per stored message.
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
     to_contact = models.CharField(max_length=CONTACT_MAX_LENGTH)
     from_contact = models.CharField(max_length=CONTACT_MAX_LENGTH)
@@ -102,7 +104,10 @@ class Message(TimestampedModel):
     direction = models.CharField(max_length=16, choices=Direction.choices)
     status = models.CharField(max_length=16, choices=MessageStatus.choices)
     # Twilio's MessageSid once the provider has accepted the message.
-    provider_message_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Unique through message_provider_id_unique below: a constraint rather than unique=True,
+    # which would add a second, pattern-matching index nobody queries. NULL, not "", until
+    # sent, so that unsent messages do not collide on that constraint.
+    provider_message_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     error_code = models.PositiveIntegerField(null=True, blank=True)
     error_message = models.TextField(blank=True)
     num_segments = models.PositiveSmallIntegerField(default=1)
@@ -126,6 +131,9 @@ class Message(TimestampedModel):
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(
+                fields=["provider_message_id"], name="message_provider_id_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(
                     models.lookups.GreaterThanOrEqual(Length("body"), 1),

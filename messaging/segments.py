@@ -29,7 +29,9 @@ def count_segments(body: str) -> SegmentCount:
         units = sum(2 if char in GSM7_EXTENSION else 1 for char in body)
         single, per_part, encoding = 160, 153, "GSM-7"
     else:
-        units = len(body.encode("utf-16-le")) // 2
+        # "surrogatepass": a lone surrogate is one unit, as the composer's JavaScript counts
+        # it, instead of an exception.
+        units = len(body.encode("utf-16-le", "surrogatepass")) // 2
         single, per_part, encoding = 70, 67, "UCS-2"
     segments = 1 if units <= single else math.ceil(units / per_part)
     return SegmentCount(encoding=encoding, units=units, segments=segments)

@@ -1,10 +1,12 @@
 """Every read of conversations and messages, written with its query plan in mind."""
 
 import re
+import uuid
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from hatch.errors import NotFound
 from hatch.queries import get_by_uuid
 from messaging.models import Channel, Conversation, Message, MessageStatus
 
@@ -35,6 +37,9 @@ def conversation_list(
     query = query.strip()
     if not query:
         return conversations
+    if "\x00" in query:
+        # PostgreSQL refuses NUL in a query parameter, and no stored text holds one.
+        return conversations.none()
     matches = (
         Q(participant_a__icontains=query)
         | Q(participant_b__icontains=query)
@@ -55,9 +60,18 @@ def message_get(*, message_id: object) -> Message:
     return get_by_uuid(Message.objects.all(), message_id, noun="message")
 
 
-def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
-    """Messages of one conversation, for keyset pagination on (created_at, id)."""
-    return Message.objects.filter(conversation=conversation)
+def conversation_messages(*, conversation_id: object) -> QuerySet[Message]:
+    """Messages of one conversation, for keyset pagination on (created_at, id).
+
+    Reads no conversation row: a thread page is one query on message_thread_idx. A page
+    with no messages in it is ambiguous (an unknown conversation, or a cursor past the
+    oldest message), so the caller checks the conversation exists only then.
+    """
+    try:
+        conversation_id = uuid.UUID(str(conversation_id))
+    except ValueError:
+        raise NotFound("No conversation with this id.") from None
+    return Message.objects.filter(conversation_id=conversation_id)
 
 
 def conversation_messages_since(*, conversation: Conversation, since: datetime) -> list[Message]:

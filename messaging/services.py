@@ -4,16 +4,18 @@ Views, viewsets, commands, webhooks and tasks call them; they hold no rules of t
 Each service validates first, then writes inside one short transaction.
 """
 
+import functools
 import logging
 import re
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Greatest
+from django.db import IntegrityError, OperationalError, connections, router, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from hatch.contacts import (
@@ -40,6 +42,7 @@ from messaging.models import (
 )
 from messaging.providers.twilio import OPTED_OUT
 from messaging.providers.twilio import STATUS_MAP as TWILIO_STATUS_MAP
+from messaging.representation import CONVERSATION_FIELDS, MESSAGE_FIELDS, row_of
 from messaging.segments import count_segments
 
 logger = logging.getLogger(__name__)
@@ -81,25 +84,21 @@ def message_send(
         channel, status = Channel.INTERNAL, MessageStatus.DELIVERED
 
     now = timezone.now()
-    with transaction.atomic():
-        conversation_id = _conversation_record_message(
-            own=from_contact, other=recipient, body=body, at=now
-        )
-        message = Message.objects.create(
-            conversation_id=conversation_id,
-            to_contact=recipient.value,
-            from_contact=from_contact.value,
-            body=body,
-            channel=channel,
-            direction=Direction.OUTBOUND,
-            status=status,
-            num_segments=count_segments(body).segments if channel == Channel.SMS else 1,
-            sent_by=user if user is not None and user.is_authenticated else None,
-            created_at=now,
-            delivered_at=now if status == MessageStatus.DELIVERED else None,
-            next_attempt_at=now if status == MessageStatus.QUEUED else None,
-        )
-        publish_message_changed(message.pk, created=True)
+    message = Message(
+        conversation_id=conversation_id_for(from_contact.value, recipient.value),
+        to_contact=recipient.value,
+        from_contact=from_contact.value,
+        body=body,
+        channel=channel,
+        direction=Direction.OUTBOUND,
+        status=status,
+        num_segments=count_segments(body).segments if channel == Channel.SMS else 1,
+        sent_by=user if user is not None and user.is_authenticated else None,
+        created_at=now,
+        delivered_at=now if status == MessageStatus.DELIVERED else None,
+        next_attempt_at=now if status == MessageStatus.QUEUED else None,
+    )
+    _store_message(message, own=from_contact, other=recipient)
     return message
 
 
@@ -134,11 +133,8 @@ def message_receive(
     keyword = (opt_out_type or body).strip().upper()
     try:
         with transaction.atomic():
-            conversation_id = _conversation_record_message(
-                own=recipient, other=sender, body=body, at=at, unread=True
-            )
-            message = Message.objects.create(
-                conversation_id=conversation_id,
+            message = Message(
+                conversation_id=conversation_id_for(recipient.value, sender.value),
                 to_contact=recipient.value,
                 from_contact=sender.value,
                 body=body,
@@ -152,13 +148,13 @@ def message_receive(
                 created_at=at,
                 delivered_at=at,
             )
+            _store_message(message, own=recipient, other=sender, unread=True)
             if keyword in OPT_OUT_KEYWORDS:
                 OptOut.objects.get_or_create(
                     phone=sender.value, defaults={"reason": f"keyword {keyword}"}
                 )
             elif keyword in OPT_IN_KEYWORDS:
                 OptOut.objects.filter(phone=sender.value).delete()
-            publish_message_changed(message.pk, created=True)
     except IntegrityError:
         # The same MessageSid arrived twice at once and the other request stored it first.
         if provider_message_id:
@@ -330,51 +326,147 @@ def conversation_preview(body: str) -> str:
     return " ".join(body.split())[:PREVIEW_LENGTH]
 
 
-def _conversation_record_message(
-    *, own: Contact, other: Contact, body: str, at: datetime, unread: bool = False
-) -> uuid.UUID:
-    """Create the conversation or update its summary for one more message; return its id.
+def _store_message(message: Message, *, own: Contact, other: Contact, unread: bool = False):
+    """Insert a new message and create or update its conversation's summary, in ONE statement.
 
-    Call it inside the transaction that stores the message.
-
-    The UPDATE goes first because most messages join an existing conversation: one round
-    trip, and the row lock it takes serialises concurrent senders to the same pair.
+    ``message`` is unsaved, its conversation id already derived from ``own`` and ``other``.
+    One statement is one round trip and, outside a transaction, one commit: a send is bound
+    by round trips and the commit's flush, not by Python (see bench/). The upsert's row lock
+    serialises concurrent writers to the same conversation, and the summary only moves
+    forward: the preview and the reply address follow the newest message, whatever order
+    concurrent writers commit in. The database's constraints check the row as an ORM
+    insert would; post_save is then sent as Model.save sends it, so its receivers (the SMS
+    outbox's enqueue) see every new message, and the inbox is told with the rows in hand.
     """
-    conversation_id = conversation_id_for(own.value, other.value)
-    preview = conversation_preview(body)
-    is_newest = Q(last_message_at__lte=at)
-    summary = dict(
-        message_count=F("message_count") + 1,
-        unread_count=F("unread_count") + int(unread),
-        last_message_at=Greatest(F("last_message_at"), Value(at)),
-        last_message_preview=Case(
-            When(is_newest, then=Value(preview)), default=F("last_message_preview")
-        ),
-        reply_to=Case(When(is_newest, then=Value(other.value)), default=F("reply_to")),
-        own_contact=Case(When(is_newest, then=Value(own.value)), default=F("own_contact")),
-        updated_at=timezone.now(),
-    )
-    if Conversation.objects.filter(id=conversation_id).update(**summary):
-        return conversation_id
+    preview = conversation_preview(message.body)
     first, second = sorted([own.value, other.value])
-    try:
-        with transaction.atomic():
-            Conversation.objects.create(
-                id=conversation_id,
-                participant_a=first,
-                participant_b=second,
-                reply_to=other.value,
-                own_contact=own.value,
-                has_phone_numbers=own.is_phone or other.is_phone,
-                last_message_at=at,
-                last_message_preview=preview,
-                message_count=1,
-                unread_count=int(unread),
+    conversation = Conversation(
+        id=message.conversation_id,
+        participant_a=first,
+        participant_b=second,
+        reply_to=other.value,
+        own_contact=own.value,
+        has_phone_numbers=own.is_phone or other.is_phone,
+        last_message_at=message.created_at,
+        last_message_preview=preview,
+        message_count=1,
+        unread_count=int(unread),
+    )
+    using = router.db_for_write(Message)
+    connection = connections[using]
+    statements = _store_message_statements(connection.vendor)
+    conversation_values = _insert_values(conversation, connection)
+    message_values = _insert_values(message, connection)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            conversation_row = _execute_store(
+                connection, cursor, statements.both, [*conversation_values, *message_values]
             )
-    except IntegrityError:
-        # Another transaction created it between our UPDATE and INSERT.
-        Conversation.objects.filter(id=conversation_id).update(**summary)
-    return conversation_id
+        else:
+            # SQLite (the development fallback) cannot write inside WITH: two statements in
+            # one transaction, and the summary read back through the ORM's converters.
+            with transaction.atomic(using=using):
+                cursor.execute(statements.conversation, conversation_values)
+                cursor.execute(statements.message, message_values)
+            conversation_row = (
+                Conversation.objects.using(using)
+                .filter(pk=conversation.pk)
+                .values(*CONVERSATION_FIELDS)
+                .get()
+            )
+    message._state.adding = False
+    message._state.db = using
+    post_save.send(
+        sender=Message, instance=message, created=True, update_fields=None, raw=False, using=using
+    )
+    publish_message_changed(
+        message.pk, created=True, rows=(row_of(message, MESSAGE_FIELDS), conversation_row)
+    )
+
+
+def _execute_store(connection, cursor, sql: str, params: list) -> dict:
+    """Run the one-statement store, once more if a concurrent writer created the conversation.
+
+    Two first messages between the same pair at the same moment both try to create its
+    row. The upsert's arbiter is the primary key; the pair's own unique constraint is not
+    one, so PostgreSQL may answer the loser with a unique violation on it or a deadlock
+    instead of taking the update path. The statement wrote nothing then, and run again it
+    finds the row and updates it. Inside a transaction (an inbound SMS, an idempotent
+    send) a savepoint keeps the transaction usable for that second run.
+    """
+    for attempt in (1, 2):
+        try:
+            if connection.in_atomic_block:
+                with transaction.atomic(using=connection.alias):
+                    cursor.execute(sql, params)
+            else:
+                cursor.execute(sql, params)
+            return dict(zip(CONVERSATION_FIELDS, cursor.fetchone(), strict=True))
+        except (IntegrityError, OperationalError) as error:
+            if attempt == 2 or not _lost_conversation_race(error):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _lost_conversation_race(error: Exception) -> bool:
+    cause = error.__cause__
+    if isinstance(cause, psycopg.errors.DeadlockDetected):
+        return True
+    return (
+        isinstance(cause, psycopg.errors.UniqueViolation)
+        and cause.diag.constraint_name == "conversation_unique_pair"
+    )
+
+
+def _insert_values(instance, connection) -> list:
+    return [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        for field in type(instance)._meta.concrete_fields
+    ]
+
+
+class _StoreMessageStatements(NamedTuple):
+    conversation: str  # the summary's upsert, answering the summary's columns
+    message: str  # the message's insert
+    both: str  # the two as one statement (PostgreSQL)
+
+
+@functools.cache
+def _store_message_statements(vendor: str) -> _StoreMessageStatements:
+    """The SQL of _store_message, built once from the models' own column lists."""
+
+    def insert(model) -> str:
+        fields = model._meta.concrete_fields
+        columns = ", ".join(f'"{field.column}"' for field in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        # Names from the models, values as parameters: nothing here comes from input.
+        return f'INSERT INTO "{model._meta.db_table}" AS c ({columns}) VALUES ({placeholders})'  # noqa: S608
+
+    greatest = "GREATEST" if vendor == "postgresql" else "MAX"
+    # The new message is the newest one unless a later one is already summarised (a
+    # delayed webhook, say): then the preview and the addresses stay as they are.
+    is_newest = "c.last_message_at <= excluded.last_message_at"
+    follow_newest = ", ".join(
+        f"{column} = CASE WHEN {is_newest} THEN excluded.{column} ELSE c.{column} END"
+        for column in ("last_message_preview", "reply_to", "own_contact")
+    )
+    returning = ", ".join(f'c."{name}"' for name in CONVERSATION_FIELDS)
+    conversation = f"""
+        {insert(Conversation)}
+        ON CONFLICT (id) DO UPDATE SET
+            message_count = c.message_count + 1,
+            unread_count = c.unread_count + excluded.unread_count,
+            last_message_at = {greatest}(c.last_message_at, excluded.last_message_at),
+            {follow_newest},
+            updated_at = excluded.updated_at
+    """
+    message = insert(Message)
+    both = f"""
+        WITH conversation AS ({conversation} RETURNING {returning}),
+        message AS ({message})
+        SELECT * FROM conversation
+    """  # noqa: S608
+    return _StoreMessageStatements(conversation, message, both)
 
 
 def messages_retry_failed(

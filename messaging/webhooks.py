@@ -48,6 +48,12 @@ class InboundSmsView(TwilioWebhookView):
         missing = [name for name in ("From", "To", "MessageSid") if not form.get(name)]
         if missing:
             return self.bad_request(f"Missing field(s): {', '.join(missing)}.")
+        media_count = sum(1 for key in form if _MEDIA_INDEX.match(key))
+        if media_count > MAX_MEDIA:
+            return self.bad_request(
+                f"At most {MAX_MEDIA} media per message (Twilio's limit); this one has "
+                f"{media_count}. Nothing was stored."
+            )
         try:
             _message, created = services.message_receive(
                 from_contact=form["From"],

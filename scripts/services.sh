@@ -65,3 +65,17 @@ if [ ! -x "$chromium" ]; then
         exit 1
     fi
 fi
+
+# wrk: the load generator of the benchmark's smoke test (bench/tests).
+if ! command -v wrk >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "services: installing wrk for the benchmark's smoke test (apt-get install wrk)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq wrk >/dev/null
+    else
+        echo "services: the benchmark's smoke test needs wrk." >&2
+        echo "  Install it (sudo apt-get install wrk)." >&2
+        exit 1
+    fi
+fi

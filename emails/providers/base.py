@@ -1,6 +1,7 @@
 """The contract every email provider meets."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from hatch.delivery import ProviderError
 
@@ -39,3 +40,8 @@ class EmailProvider:
 
     def send(self, email: OutgoingEmail) -> EmailSendResult:
         raise NotImplementedError
+
+    def find_sent(self, email: OutgoingEmail, since: datetime) -> EmailSendResult | None:
+        """The provider's record of this email if an attempt since ``since`` reached it;
+        None if not, or if the provider cannot be asked (the outbox then sends again)."""
+        return None

@@ -1,6 +1,7 @@
 """SendGrid's v3 Mail Send API through the official SDK."""
 
 import json
+import socket
 import urllib.error
 
 from python_http_client.exceptions import HTTPError
@@ -54,7 +55,10 @@ class SendGridEmailProvider(EmailProvider):
             ) from error
         except (urllib.error.URLError, OSError) as error:
             raise ProviderError(
-                f"SendGrid could not be reached: {type(error).__name__}", permanent=False
+                f"SendGrid could not be reached: {type(error).__name__}",
+                permanent=False,
+                # After a timeout SendGrid may have the email: the attempt says so.
+                ambiguous=_maybe_accepted(error),
             ) from error
         message_id = response.headers.get("X-Message-Id", "")
         if not message_id:
@@ -65,6 +69,11 @@ class SendGridEmailProvider(EmailProvider):
             provider_message_id=message_id,
             response={"status_code": response.status_code, "message_id": message_id},
         )
+
+    # find_sent: the base class's None. SendGrid's Mail Send has no idempotency key and no
+    # look-up by message (the Email Activity API is a paid add-on, and minutes behind), so
+    # an email whose acceptance was never answered is sent again: at most one duplicate
+    # per lost answer. A "processed" event that arrives first prevents it.
 
     @staticmethod
     def _mail(email: OutgoingEmail) -> Mail:
@@ -84,6 +93,12 @@ class SendGridEmailProvider(EmailProvider):
             mail.reply_to = ReplyTo(email.reply_to)
         mail.custom_arg = CustomArg(HATCH_ID_ARG, email.hatch_id)
         return mail
+
+
+def _maybe_accepted(error: BaseException) -> bool:
+    """A refused connection never reached SendGrid; after a timeout or a hang-up it may have."""
+    reason = getattr(error, "reason", error)  # URLError wraps the socket error
+    return not isinstance(reason, ConnectionRefusedError | socket.gaierror)
 
 
 def _error_text(error: HTTPError) -> str:

@@ -247,7 +247,10 @@ class TestMalformedBatches:
         response = post_signed(client, key, body)
 
         assert response.status_code == 413
-        assert response.json() == {"error": "The request body is too large."}
+        assert response.json() == {
+            "error": "The request body is too large: at most "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+        }
         assert not EmailEvent.objects.exists()
 
     @pytest.mark.parametrize("method", ["get", "put"])

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -424,3 +425,83 @@ def test_stop_is_quick_even_with_a_request_hanging(fake):
     started = time.monotonic()
     fake.stop()
     assert time.monotonic() - started < 1
+
+
+# --------------------------------------------------------------------------- Twilio list
+
+
+def test_twilio_list_filters_by_to_from_and_date_newest_first_in_twilios_page_shape(fake):
+    client = twilio_client(fake)
+    first = send_sms(client, body="one")
+    second = send_sms(client, body="two")
+    client.messages.create(to="+15558675399", from_=FROM, body="someone else")
+
+    listed = client.messages.list(to=TO, from_=FROM, date_sent_after="2000-01-01")
+    assert [m.sid for m in listed] == [second.sid, first.sid]
+    assert [m.body for m in listed] == ["two", "one"]
+    assert client.messages.list(to=TO, date_sent_after="2999-01-01") == []
+
+    [request] = [r for r in fake.requests if r.method == "GET"][:1]
+    assert request.path == f"/2010-04-01/Accounts/{fake.account_sid}/Messages.json"
+    page = request.response_json
+    assert set(page) == {
+        "end",
+        "first_page_uri",
+        "messages",
+        "next_page_uri",
+        "page",
+        "page_size",
+        "previous_page_uri",
+        "start",
+        "uri",
+    }
+    assert (page["page"], page["page_size"], page["start"], page["end"]) == (0, 50, 0, 1)
+    assert page["next_page_uri"] is None and page["previous_page_uri"] is None
+    assert page["uri"].startswith(request.path + "?")
+
+
+def test_twilio_list_pages_are_followed_by_the_sdk(fake):
+    client = twilio_client(fake)
+    sids = [send_sms(client, body=f"n{n}").sid for n in range(7)]
+
+    streamed = list(client.messages.stream(to=TO, page_size=3))
+
+    assert [m.sid for m in streamed] == list(reversed(sids))
+    lists = [r for r in fake.requests if r.method == "GET"]
+    assert len(lists) == 3  # 3 + 3 + 1
+    assert lists[0].response_json["next_page_uri"].startswith(lists[1].path)
+    assert "Page=1" in lists[1].query and "PageToken=PA" in lists[1].query
+    assert lists[2].response_json["next_page_uri"] is None
+
+
+def test_twilio_list_with_a_full_timestamp_compares_the_instant(fake):
+    client = twilio_client(fake)
+    send_sms(client)
+    assert len(client.messages.list(date_sent_after=datetime(2000, 1, 1, tzinfo=UTC))) == 1
+    assert client.messages.list(date_sent_after=datetime(2999, 1, 1, tzinfo=UTC)) == []
+
+
+def test_reply_lost_accepts_at_once_and_answers_after_the_client_gave_up(fake):
+    client = twilio_client(fake, timeout=0.2)
+    fake.script("twilio", Reply.reply_lost(0.6))
+
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        send_sms(client, body="accepted, answer lost")
+
+    # Listed while the answer is still held: Twilio has it.
+    listed = twilio_client(fake).messages.list(to=TO)
+    assert [m.body for m in listed] == ["accepted, answer lost"]
+    [recorded] = [r for r in fake.wait_for_requests(2) if r.method == "POST"]
+    assert recorded.delivered and recorded.message_id == listed[0].sid
+
+
+def test_stall_hangs_up_without_accepting(fake):
+    sg = sendgrid_client(fake, timeout=0.2)
+    fake.script("sendgrid", Reply.stall(0.5))
+
+    with pytest.raises(TimeoutError):
+        sg.send(make_mail())
+
+    [recorded] = fake.wait_for_requests(1)
+    assert (recorded.delivered, recorded.status) == (False, None)
+    assert fake.sendgrid_mails() == []

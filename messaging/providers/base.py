@@ -1,6 +1,8 @@
 """The contract every SMS provider meets."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from hatch.delivery import ProviderError
 
@@ -26,3 +28,14 @@ class SmsProvider:
 
     def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SmsSendResult:
         raise NotImplementedError
+
+    def find_sent(
+        self, *, to: str, from_: str, body: str, since: datetime, exclude: Collection[str] = ()
+    ) -> SmsSendResult | None:
+        """The oldest message with this recipient, sender and body that the provider
+        accepted at or after ``since`` and whose id is not in ``exclude``; None if there is
+        none, or if the provider cannot be asked. Raises ProviderError if the look-up fails.
+
+        The outbox asks before sending again after an attempt with an unknown outcome.
+        """
+        return None

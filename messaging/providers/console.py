@@ -18,3 +18,5 @@ class ConsoleSmsProvider(SmsProvider):
             provider_message_id=f"console-{uuid.uuid4().hex}",
             num_segments=count_segments(body).segments,
         )
+
+    # find_sent: the base class's None. Nothing was sent, so there is nothing to find.

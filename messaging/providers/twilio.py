@@ -1,6 +1,8 @@
 """Twilio Programmable Messaging through the official SDK."""
 
 import functools
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 import requests
 from twilio.base.exceptions import (
@@ -33,6 +35,11 @@ STATUS_MAP = {
 # The recipient replied STOP to this sender (or the Messaging Service): Hatch records the
 # opt-out and never tries this number again until it opts back in.
 OPTED_OUT = "21610"
+
+# Reconciliation (find_sent) reads a recipient's recent messages newest first, this many a
+# page, and allows this much difference between Twilio's clock and ours.
+LOOKUP_PAGE_SIZE = 100
+CLOCK_SLACK_SECONDS = 5
 
 
 @functools.lru_cache(maxsize=4)
@@ -74,11 +81,77 @@ class TwilioSmsProvider(SmsProvider):
         except (TwilioRestException, TwilioServiceException) as error:
             raise _provider_error(error) from error
         except (requests.RequestException, TwilioException, OSError) as error:
+            raise _transport_error(error) from error
+        return _result(message)
+
+    def find_sent(
+        self, *, to: str, from_: str, body: str, since: datetime, exclude: Collection[str] = ()
+    ) -> SmsSendResult | None:
+        # Twilio filters DateSent by day, written YYYY-MM-DD (a string reaches the API as
+        # it is). From the day before: a clock that runs ahead of Twilio's, a send just
+        # before midnight. The exact instant is checked on date_created below.
+        day = (since - timedelta(days=1)).date().isoformat()
+        filters = {"to": to, "date_sent_after": day}
+        if self.messaging_service_sid:
+            # The service picks the sender number: match the service instead.
+            wanted = {"messaging_service_sid": self.messaging_service_sid}
+        else:
+            filters["from_"] = from_
+            wanted = {}
+        # Twilio stamps date_created in whole seconds, and its clock is not ours.
+        earliest = since - timedelta(seconds=CLOCK_SLACK_SECONDS)
+        candidates = []
+        try:
+            for message in self.client.messages.stream(**filters, page_size=LOOKUP_PAGE_SIZE):
+                sent_at = message.date_sent or message.date_created
+                if sent_at is not None and sent_at < earliest:
+                    break  # newest first by DateSent: the rest is older still
+                if (
+                    message.body == body
+                    and message.direction == "outbound-api"
+                    and message.date_created is not None
+                    and message.date_created >= earliest
+                    and message.sid not in exclude
+                    and all(getattr(message, key) == value for key, value in wanted.items())
+                ):
+                    candidates.append(message)
+        except (TwilioRestException, TwilioServiceException) as error:
+            raise _provider_error(error) from error
+        except (requests.RequestException, OSError) as error:
+            raise _transport_error(error) from error
+        except TwilioException as error:
+            # The SDK's answer to a list page that is not a 200 (a 5xx, a 429).
             raise ProviderError(
-                f"Twilio could not be reached: {type(error).__name__}", permanent=False
+                f"Twilio could not list messages: {error}", permanent=False
             ) from error
-        segments = int(message.num_segments) if message.num_segments else None
-        return SmsSendResult(provider_message_id=message.sid, num_segments=segments)
+        if not candidates:
+            return None
+        # Newest first from Twilio; the oldest match is the earliest attempt's.
+        return _result(min(candidates, key=lambda message: message.date_created))
+
+
+def _result(message) -> SmsSendResult:
+    segments = int(message.num_segments) if message.num_segments else None
+    return SmsSendResult(provider_message_id=message.sid, num_segments=segments)
+
+
+def _transport_error(error: Exception) -> ProviderError:
+    """No answer from Twilio. Ambiguous unless the request surely never left: a refused or
+    timed-out connection. After a read timeout or a connection lost mid-request, Twilio
+    may have accepted the message."""
+    never_sent = isinstance(error, requests.ConnectTimeout) or (
+        isinstance(error, requests.ConnectionError)
+        and any(
+            marker in str(error)
+            for marker in ("NewConnectionError", "Connection refused", "Name or service")
+        )
+    )
+    # The message stays the same either way (the attempt's code, AMBIGUOUS, tells them apart).
+    return ProviderError(
+        f"Twilio could not be reached: {type(error).__name__}",
+        permanent=False,
+        ambiguous=not never_sent,
+    )
 
 
 def _provider_error(error: TwilioRestException | TwilioServiceException) -> ProviderError:

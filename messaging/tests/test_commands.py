@@ -1,3 +1,4 @@
+import itertools
 import re
 import sys
 from datetime import timedelta
@@ -6,7 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from messaging.models import (
     Message,
     MessageStatus,
 )
+from messaging.segments import count_segments
 from messaging.services import message_send
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +141,11 @@ def summaries_match_messages() -> None:
         assert conversation.channels == 1
         assert conversation.any_channel == conversation.channel
         assert conversation.created_at <= conversation.last_message_at
+        # Unread: the inbound messages after the team's latest outbound one (replying
+        # means the conversation was open, which marked it read).
+        thread = list(conversation.messages.order_by("-created_at", "-id"))
+        unread = list(itertools.takewhile(lambda m: m.direction == Direction.INBOUND, thread))
+        assert conversation.unread_count == len(unread)
 
 
 def test_seed_demo_creates_a_superuser_who_can_sign_in_to_the_admin(client):
@@ -199,6 +206,54 @@ def test_seed_demo_messages_look_like_real_traffic():
     for field in ("sent_at", "delivered_at"):
         assert not Message.objects.filter(**{f"{field}__gt": now}).exists()
     assert len(set(Email.objects.values_list("status", flat=True))) > 1
+
+
+def test_seed_demo_rows_keep_the_invariants_the_services_keep():
+    seed(
+        "--conversations", "8",
+        "--messages-per-conversation", "40",
+        "--emails", "0",
+        "--phone-share", "0.75",
+    )  # fmt: skip
+
+    summaries_match_messages()
+    assert Conversation.objects.filter(unread_count__gt=0).exists()
+    # The summary columns equal an aggregate recomputed from the messages in one query.
+    recomputed = {
+        row["conversation_id"]: row
+        for row in Message.objects.values("conversation_id").annotate(
+            count=Count("id"), newest=Max("created_at"), oldest=Min("created_at")
+        )
+    }
+    for conversation in Conversation.objects.all():
+        row = recomputed[conversation.id]
+        assert (conversation.message_count, conversation.last_message_at) == (
+            row["count"],
+            row["newest"],
+        )
+        assert conversation.created_at == row["oldest"]
+    for message in Message.objects.all():
+        message.full_clean()  # choices, lengths, and the contacts' spelling below
+        assert parse_contact(message.to_contact, field="to").value == message.to_contact
+        assert parse_contact(message.from_contact, field="from").value == message.from_contact
+        if message.channel == Channel.SMS:
+            assert message.num_segments == count_segments(message.body).segments
+        else:
+            assert message.num_segments == 1
+        if message.status == MessageStatus.QUEUED:
+            # Due, as message_send leaves it, so a sweep would pick it up.
+            assert message.next_attempt_at == message.created_at
+            assert message.attempt_count == 0
+        if message.provider_message_id:
+            assert message.provider_message_id.startswith("SM")
+        assert message.updated_at >= message.created_at
+    sids = list(
+        Message.objects.exclude(provider_message_id=None).values_list(
+            "provider_message_id", flat=True
+        )
+    )
+    assert len(sids) == len(set(sids)) > 0
+    assert Message.objects.filter(status=MessageStatus.QUEUED).exists()
 
 
 def test_seed_demo_a_second_run_adds_nothing_but_refreshes_the_login():

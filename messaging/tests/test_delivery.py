@@ -321,7 +321,11 @@ def test_a_worker_that_died_mid_call_is_recovered_by_the_sweeper(fake_providers,
 
     from messaging.delivery import sms_outbox
 
-    assert sms_outbox.sweep() == {"requeued_lost": 0, "requeued_stuck": 1}
+    assert sms_outbox.sweep() == {
+        "requeued_lost": 0,
+        "requeued_stuck": 1,
+        "reconciled_stuck": 0,
+    }
     make_due(message)
     assert services.message_deliver(message_id=str(message.id)) == "sent"
     assert [a.outcome for a in message.attempts.all()] == [

@@ -191,6 +191,61 @@ def test_new_conversation_refuses_a_bad_number_then_starts_with_a_formatted_one(
     )
 
 
+def lose_the_first_answer(page, path):
+    """The request reaches Hatch and is carried out, but its answer never arrives."""
+    seen = []
+
+    def handle(route):
+        seen.append(route.request.headers.get("idempotency-key"))
+        if len(seen) == 1:
+            route.fetch()  # Hatch stores the message...
+            route.abort("connectionreset")  # ...and the page hears nothing.
+        else:
+            route.continue_()
+
+    page.route(f"**{path}", handle)
+    return seen
+
+
+def test_sending_a_new_conversation_again_after_a_lost_answer_stores_it_once(sign_in):
+    page = sign_in()
+    keys = lose_the_first_answer(page, "/api/send_message")
+    page.get_by_role("button", name="New conversation").click()
+    dialog = page.get_by_role("dialog", name="New conversation")
+    dialog.get_by_label("To", exact=True).fill("+14155552671")
+    dialog.get_by_label("Message").fill("Your table is ready")
+
+    dialog.get_by_role("button", name="Start conversation").click()
+    expect(dialog.get_by_text("Hatch could not be reached")).to_be_visible()
+    dialog.get_by_role("button", name="Start conversation").click()
+
+    expect(dialog).to_be_hidden()
+    assert len(keys) == 2 and keys[0] and keys[0] == keys[1]
+    assert Message.objects.filter(body="Your table is ready").count() == 1
+
+
+def test_sending_an_email_again_after_a_lost_answer_stores_it_once(sign_in):
+    page = sign_in()
+    keys = lose_the_first_answer(page, "/api/send_email")
+    page.get_by_role("button", name="Compose email").click()
+    dialog = page.get_by_role("dialog", name="Compose email")
+    dialog.get_by_label("To", exact=True).fill("pat@example.com")
+    dialog.get_by_label("Subject").fill("Your order")
+    dialog.get_by_label("Message").fill("It shipped today.")
+
+    dialog.get_by_role("button", name="Send email").click()
+    expect(dialog.get_by_text("Hatch could not be reached")).to_be_visible()
+    dialog.get_by_label("Message").fill("It shipped today!")  # an edit is another email
+    dialog.get_by_role("button", name="Send email").click()
+
+    expect(dialog).to_be_hidden()
+    assert len(keys) == 2 and keys[0] and keys[1] and keys[0] != keys[1]
+    assert sorted(Email.objects.values_list("body", flat=True)) == [
+        "It shipped today!",
+        "It shipped today.",
+    ]
+
+
 def test_email_modal_closes_every_way_and_sends_with_cc(sign_in, casey):
     page = sign_in()
     compose = page.get_by_role("button", name="Compose email")

@@ -257,8 +257,14 @@ def test_sweep_enqueues_again_records_queued_past_the_grace_period_only(settings
     output = run("sweep_outbox")
 
     assert sorted(enqueued_tasks()) == sorted([sms_task(lost_sms), email_task(lost_email)])
-    assert "SMS: 1 lost queued enqueued again, 0 stuck sending queued again." in output
-    assert "Email: 1 lost queued enqueued again, 0 stuck sending queued again." in output
+    assert (
+        "SMS: 1 lost queued enqueued again, 0 stuck sending queued again, 0 stuck sending "
+        "found sent by the provider." in output
+    )
+    assert (
+        "Email: 1 lost queued enqueued again, 0 stuck sending queued again, 0 stuck "
+        "sending found sent by the provider." in output
+    )
 
 
 CHANNELS = {
@@ -327,11 +333,13 @@ def test_sweep_loop_sweeps_until_sigterm_and_survives_a_database_error(monkeypat
             raise OperationalError("the database is restarting")
         if len(rounds) == 3:
             os.kill(os.getpid(), signal.SIGTERM)  # as `docker compose stop` does
-        return {"requeued_lost": 2, "requeued_stuck": 0}
+        return {"requeued_lost": 2, "requeued_stuck": 0, "reconciled_stuck": 0}
 
     monkeypatch.setattr(sweep_outbox, "messages_sweep_outbox", sweep_sms)
     monkeypatch.setattr(
-        sweep_outbox, "emails_sweep_outbox", lambda: {"requeued_lost": 0, "requeued_stuck": 1}
+        sweep_outbox,
+        "emails_sweep_outbox",
+        lambda: {"requeued_lost": 0, "requeued_stuck": 1, "reconciled_stuck": 0},
     )
     # The test's transaction is the connection; the command must not close it.
     monkeypatch.setattr(sweep_outbox, "close_old_connections", lambda: None)
@@ -341,7 +349,10 @@ def test_sweep_loop_sweeps_until_sigterm_and_survives_a_database_error(monkeypat
 
     assert len(rounds) == 3  # the failed round, one more, and the one that was stopped
     assert output.count("SMS: 2 lost queued enqueued again") == 2
-    assert "Email: 0 lost queued enqueued again, 1 stuck sending queued again." in output
+    assert (
+        "Email: 0 lost queued enqueued again, 1 stuck sending queued again, 0 stuck "
+        "sending found sent by the provider." in output
+    )
     assert output.endswith("Stopped.\n")
     assert signal.getsignal(signal.SIGTERM) is handler
 

@@ -348,7 +348,10 @@ class TestMalformedInbound:
         response = post_signed(client, INBOUND_PATH, params)
 
         assert response.status_code == 413
-        assert response.json() == {"error": "The request body is too large."}
+        assert response.json() == {
+            "error": "The request body is too large: at most "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+        }
         assert not Message.objects.exists()
 
     def test_a_body_longer_than_an_sms_can_be_is_cut_to_the_limit(self, client):

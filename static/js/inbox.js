@@ -679,6 +679,19 @@ function temporaryId() {
   return `tmp-${[...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
 }
 
+// One Idempotency-Key per composed message: sending the same form again after an answer
+// was lost reuses it, so the server stores the message once; an edit names a new message.
+function formSendKey(form) {
+  if (!form.dataset.sendKey) {
+    form.dataset.sendKey = temporaryId().slice("tmp-".length);
+  }
+  return form.dataset.sendKey;
+}
+
+function forgetFormSendKey(event) {
+  delete event.currentTarget.dataset.sendKey;
+}
+
 function redrawIfOpen(conversationId, scroll = "stick") {
   if (conversationId === state.selectedId) {
     renderThread(scroll);
@@ -804,12 +817,17 @@ async function startConversation(event) {
   clearErrors(form);
   setBusy(form, true);
   try {
-    const result = await postJSON(urls.sendMessage, {
-      to: form.elements.namedItem("to").value,
-      body: form.elements.namedItem("body").value,
-    });
+    const result = await postJSON(
+      urls.sendMessage,
+      {
+        to: form.elements.namedItem("to").value,
+        body: form.elements.namedItem("body").value,
+      },
+      { idempotencyKey: formSendKey(form) },
+    );
     ui.newDialog.close();
     form.reset();
+    delete form.dataset.sendKey;
     updateNewConversationCounter();
     ui.search.value = "";
     state.query = "";
@@ -863,9 +881,12 @@ async function sendEmail(event) {
   clearErrors(form);
   setBusy(form, true);
   try {
-    const result = await postJSON(urls.sendEmail, payload);
+    const result = await postJSON(urls.sendEmail, payload, {
+      idempotencyKey: formSendKey(form),
+    });
     ui.emailDialog.close();
     form.reset();
+    delete form.dataset.sendKey;
     // Accepted is not delivered: say "queued", and say the outcome when it is known.
     showToast(`Email to ${result.email?.to_email ?? payload.to_email} is ${result.status}.`);
     if (result.email) {
@@ -1138,6 +1159,7 @@ ui.newButton.addEventListener("click", () => {
 });
 ui.newForm.addEventListener("submit", startConversation);
 ui.newForm.addEventListener("input", updateNewConversationCounter);
+ui.newForm.addEventListener("input", forgetFormSendKey);
 
 setupDialog(ui.emailDialog);
 ui.emailButton.addEventListener("click", () => {
@@ -1145,6 +1167,7 @@ ui.emailButton.addEventListener("click", () => {
   ui.emailDialog.showModal();
 });
 ui.emailForm.addEventListener("submit", sendEmail);
+ui.emailForm.addEventListener("input", forgetFormSendKey);
 
 updateNewConversationCounter();
 loadConversations();

@@ -1,10 +1,12 @@
 """Fill a development database with a demo user and realistic conversations and emails.
 
-The rows are written with bulk_create rather than through the services: one service call
-per message is a few round trips each, far too slow for 100,000 messages. So this command
-is the one place that writes the conversation summary itself, and it must write exactly
-what the services would have written after storing the same messages one by one (see
-messaging.services._conversation_record_message); the tests check every summary against
+The rows are not written through the services: one service call per message is a few
+round trips each, hours for a million messages. On PostgreSQL they are streamed with COPY
+(a million messages and their conversations in well under a minute); elsewhere (SQLite,
+``make run``'s default, with small sizes) with bulk_create. So this command is the one place
+that writes the conversation summary itself, and it must write exactly what the services
+would have written after storing the same messages one by one (see
+messaging.services._store_message); the tests check every summary against
 its messages.
 """
 
@@ -13,26 +15,21 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
 from emails.models import Email, EmailStatus
 from hatch.contacts import ContactKind, conversation_id_for, parse_contact
 from hatch.errors import ApplicationError
-from messaging.models import (
-    Channel,
-    Conversation,
-    Direction,
-    Message,
-    MessageStatus,
-)
+from messaging.models import Channel, Conversation, Direction, Message, MessageStatus
 from messaging.segments import count_segments
 from messaging.services import conversation_preview, sms_senders
 
@@ -40,6 +37,26 @@ BATCH_SIZE = 5000
 PROGRESS_THRESHOLD = 10_000  # rows; smaller runs finish before a bar is worth drawing
 HISTORY = timedelta(days=30)
 SITE_URL = "http://127.0.0.1:8000"
+# Each template list is filled in this many ways once, up front: formatting a template per
+# message (seven random draws and a segment count) would be most of a million-row seed.
+BODY_VARIANTS = 400
+
+# The columns each generated row holds, in order: Django's attnames, which are the column
+# names. Fields left out (none today) would take their database defaults under COPY.
+CONVERSATION_COLUMNS = (
+    "id", "participant_a", "participant_b", "reply_to", "own_contact", "has_phone_numbers",
+    "last_message_at", "last_message_preview", "message_count", "unread_count",
+    "created_at", "updated_at",
+)  # fmt: skip
+MESSAGE_COLUMNS = (
+    "id", "conversation_id", "to_contact", "from_contact", "body", "channel", "direction",
+    "status", "provider_message_id", "error_code", "error_message", "num_segments",
+    "num_media", "media", "attempt_count", "next_attempt_at", "claimed_at", "sent_by_id",
+    "sent_at", "delivered_at", "created_at", "updated_at",
+)  # fmt: skip
+# Positions the summary reads back from a message row.
+M_TO, M_FROM, M_BODY, M_DIRECTION, M_CREATED = 2, 3, 4, 6, 20
+NO_MEDIA = "[]"  # jsonb, as COPY's text format spells it
 
 FIRST_NAMES = [
     "Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Isla", "Jonah",
@@ -271,10 +288,27 @@ class Command(BaseCommand):
         return user
 
     def _delete_all(self) -> None:
-        # Counted per model: a delete's total also counts rows it cascaded to.
-        messages = Message.objects.all().delete()[1].get(Message._meta.label, 0)
-        conversations = Conversation.objects.all().delete()[1].get(Conversation._meta.label, 0)
-        emails = Email.objects.all().delete()[1].get(Email._meta.label, 0)
+        messages = Message.objects.count()
+        conversations = Conversation.objects.count()
+        emails = Email.objects.count()
+        if connection.vendor == "postgresql":
+            # A DELETE of a million rows takes minutes (and fires the cascades row by row);
+            # TRUNCATE empties the tables at once. CASCADE takes the attempts and provider
+            # events with them, as the foreign keys' on_delete=CASCADE would.
+            tables = ", ".join(
+                connection.ops.quote_name(model._meta.db_table)
+                for model in (Message, Conversation, Email)
+            )
+            with connection.cursor() as cursor:
+                # TRUNCATE refuses while deferred foreign key checks are pending (rows
+                # written earlier in the same transaction): run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"TRUNCATE {tables} CASCADE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            Message.objects.all().delete()
+            Conversation.objects.all().delete()
+            Email.objects.all().delete()
         self.stdout.write(
             f"Deleted {messages} messages, {conversations} conversations and {emails} emails."
         )
@@ -288,7 +322,7 @@ class Command(BaseCommand):
 
 
 class Seeder:
-    """Generates the demo rows and inserts them in batches; call inside a transaction."""
+    """Generates the demo rows and inserts them; call inside a transaction."""
 
     def __init__(
         self,
@@ -313,8 +347,9 @@ class Seeder:
         self.own_numbers = self._own_numbers() if self.phone_count else []
         self.me = self._own_name()
         self.counts = Counts()
-        self._conversations: list[Conversation] = []
-        self._messages: list[Message] = []
+        self.sms_outbound = self._variants(SMS_OUTBOUND, sms=True)
+        self.sms_inbound = self._variants(SMS_INBOUND, sms=True)
+        self.internal = self._variants(INTERNAL, sms=False)
 
     def run(self) -> Counts:
         per_conversation = self.messages_per_conversation
@@ -325,20 +360,24 @@ class Seeder:
 
         total = self.conversations * per_conversation + self.emails
         show = self.progress and total > PROGRESS_THRESHOLD and sys.stderr.isatty()
+        writer = CopyWriter() if connection.vendor == "postgresql" else BulkWriter()
         with tqdm(total=total, unit="row", disable=not show, file=sys.stderr) as bar:
-            for is_phone in kinds:
-                if is_phone:
-                    own = self._weighted_own(self.own_numbers)
-                    messages = self._sms_thread(own, next(phones), per_conversation)
-                    self.counts.sms_conversations += 1
-                else:
-                    messages = self._internal_thread(self.me.value, next(names), per_conversation)
-                    self.counts.internal_conversations += 1
-                self._conversations.append(self._summarise(messages, has_phone_numbers=is_phone))
-                self._messages.extend(messages)
-                if len(self._messages) >= BATCH_SIZE:
-                    bar.update(self._flush())
-            bar.update(self._flush())
+            with writer:
+                for is_phone in kinds:
+                    if is_phone:
+                        own = self._weighted_own(self.own_numbers)
+                        conversation, messages = self._sms_thread(
+                            own, next(phones), per_conversation
+                        )
+                        self.counts.sms_conversations += 1
+                    else:
+                        conversation, messages = self._internal_thread(
+                            self.me.value, next(names), per_conversation
+                        )
+                        self.counts.internal_conversations += 1
+                    writer.write(conversation, messages)
+                    self.counts.messages += len(messages)
+                    bar.update(len(messages))
             for start in range(0, self.emails, BATCH_SIZE):
                 batch = [self._email() for _ in range(min(BATCH_SIZE, self.emails - start))]
                 Email.objects.bulk_create(batch)
@@ -376,7 +415,7 @@ class Seeder:
             )
         return contact
 
-    def _phone_numbers(self, count: int, *, exclude: set[str]):
+    def _phone_numbers(self, count: int, *, exclude: set[str]) -> Iterator[str]:
         """Distinct normalised numbers: the fictional 555-01XX block first, shuffled.
 
         Hatch's own numbers are left out: a conversation needs two different contacts.
@@ -392,7 +431,7 @@ class Seeder:
         )
         return itertools.islice((number for number in candidates if number not in exclude), count)
 
-    def _names(self, count: int, *, exclude: str):
+    def _names(self, count: int, *, exclude: str) -> Iterator[str]:
         combos = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
         combos = [name for name in combos if name != exclude]
         self.rng.shuffle(combos)
@@ -402,6 +441,14 @@ class Seeder:
             yield parse_contact(name, field="to").value
 
     # Messages
+
+    def _variants(self, templates: list[str], *, sms: bool) -> list[tuple[str, int]]:
+        """Filled bodies with their segment counts (1 for internal messages, as stored)."""
+        variants = []
+        for _ in range(BODY_VARIANTS):
+            body = self._fill(self.rng.choice(templates))
+            variants.append((body, count_segments(body).segments if sms else 1))
+        return variants
 
     def _times(self, count: int) -> list[datetime]:
         """``count`` strictly increasing times in one burst of activity in the history.
@@ -442,112 +489,92 @@ class Seeder:
     def _later(self, moment: datetime, low: float, high: float) -> datetime:
         return min(self.now, moment + timedelta(seconds=self.rng.uniform(low, high)))
 
-    def _sms_thread(self, own: str, other: str, count: int) -> list[Message]:
+    def _sms_thread(self, own: str, other: str, count: int) -> tuple[tuple, list[tuple]]:
+        conversation_id = conversation_id_for(own, other)
+        rng, user_id = self.rng, self.user.pk
+        statuses, weights = zip(*SMS_OUTCOMES, strict=True)
+        cumulative = list(itertools.accumulate(weights))
         messages = []
         for index, at in enumerate(self._times(count)):
             # The business usually writes first.
-            inbound = index > 0 and self.rng.random() < INBOUND_SHARE
-            body = self._fill(self.rng.choice(SMS_INBOUND if inbound else SMS_OUTBOUND))
-            message = Message(
-                id=self._uuid(),
-                to_contact=own if inbound else other,
-                from_contact=other if inbound else own,
-                body=body,
-                channel=Channel.SMS,
-                num_segments=count_segments(body).segments,
-                created_at=at,
-            )
-            if inbound:
-                message.direction = Direction.INBOUND
-                message.status = MessageStatus.RECEIVED
-                message.provider_message_id = self._message_sid()
-                message.delivered_at = at
-            else:
-                message.direction = Direction.OUTBOUND
-                message.sent_by_id = self.user.pk
-                self._apply_outcome(message)
-            messages.append(message)
-        return messages
-
-    def _apply_outcome(self, message: Message) -> None:
-        statuses, weights = zip(*SMS_OUTCOMES, strict=True)
-        status = self.rng.choices(statuses, weights)[0]
-        message.status = status
-        if status == MessageStatus.QUEUED:
-            return
-        accepted = True
-        if status == MessageStatus.FAILED:
-            message.error_code, message.error_message, accepted = self.rng.choice(SMS_FAILURES)
-        elif status == MessageStatus.UNDELIVERED:
-            message.error_code, message.error_message = self.rng.choice(SMS_UNDELIVERED)
-        if accepted:
-            message.provider_message_id = self._message_sid()
-            message.sent_at = self._later(message.created_at, 0.5, 4)
-        if status == MessageStatus.DELIVERED:
-            message.delivered_at = self._later(message.sent_at, 1, 30)
+            if index > 0 and rng.random() < INBOUND_SHARE:
+                body, segments = rng.choice(self.sms_inbound)
+                messages.append((
+                    self._uuid(), conversation_id, own, other, body, Channel.SMS,
+                    Direction.INBOUND, MessageStatus.RECEIVED, self._message_sid(), None, "",
+                    segments, 0, NO_MEDIA, 0, None, None, None, None, at, at, at,
+                ))  # fmt: skip
+                continue
+            body, segments = rng.choice(self.sms_outbound)
+            status = rng.choices(statuses, cum_weights=cumulative)[0]
+            sid = error_code = sent_at = delivered_at = None
+            error_message = ""
+            # message_send makes it due at once; the worker's claim counts an attempt.
+            next_attempt_at, attempts, accepted = at, 1, True
+            if status == MessageStatus.QUEUED:
+                attempts, accepted = 0, False
+            elif status == MessageStatus.FAILED:
+                error_code, error_message, accepted = rng.choice(SMS_FAILURES)
+            elif status == MessageStatus.UNDELIVERED:
+                error_code, error_message = rng.choice(SMS_UNDELIVERED)
+            if accepted:
+                sid = self._message_sid()
+                sent_at = self._later(at, 0.5, 4)
+            if status == MessageStatus.DELIVERED:
+                delivered_at = self._later(sent_at, 1, 30)
+            messages.append((
+                self._uuid(), conversation_id, other, own, body, Channel.SMS,
+                Direction.OUTBOUND, status, sid, error_code, error_message, segments, 0,
+                NO_MEDIA, attempts, next_attempt_at, None, user_id, sent_at, delivered_at, at,
+                delivered_at or sent_at or at,
+            ))  # fmt: skip
+        return self._summarise(conversation_id, messages, has_phone_numbers=True), messages
 
     def _message_sid(self) -> str:
         return f"SM{self.rng.getrandbits(128):032x}"
 
-    def _internal_thread(self, me: str, other: str, count: int) -> list[Message]:
+    def _internal_thread(self, me: str, other: str, count: int) -> tuple[tuple, list[tuple]]:
+        conversation_id = conversation_id_for(me, other)
+        rng, user_id = self.rng, self.user.pk
         messages = []
         for index, at in enumerate(self._times(count)):
             # Internal messages are always outbound and delivered, whoever wrote them.
-            mine = index == 0 or self.rng.random() < 0.5
-            messages.append(
-                Message(
-                    id=self._uuid(),
-                    to_contact=other if mine else me,
-                    from_contact=me if mine else other,
-                    body=self._fill(self.rng.choice(INTERNAL)),
-                    channel=Channel.INTERNAL,
-                    direction=Direction.OUTBOUND,
-                    status=MessageStatus.DELIVERED,
-                    sent_by_id=self.user.pk if mine else None,
-                    created_at=at,
-                    delivered_at=at,
-                )
-            )
-        return messages
+            mine = index == 0 or rng.random() < 0.5
+            body, segments = rng.choice(self.internal)
+            messages.append((
+                self._uuid(), conversation_id, other if mine else me, me if mine else other,
+                body, Channel.INTERNAL, Direction.OUTBOUND, MessageStatus.DELIVERED, None,
+                None, "", segments, 0, NO_MEDIA, 0, None, None, user_id if mine else None,
+                None, at, at, at,
+            ))  # fmt: skip
+        return self._summarise(conversation_id, messages, has_phone_numbers=False), messages
 
-    def _summarise(self, messages: list[Message], *, has_phone_numbers: bool) -> Conversation:
+    def _summarise(
+        self, conversation_id: uuid.UUID, messages: list[tuple], *, has_phone_numbers: bool
+    ) -> tuple:
         """The conversation row the services would leave after storing ``messages`` in order.
 
         Its "own" side and reply address follow the newest message: the recipient of an
-        inbound SMS is us; the sender of anything outbound is.
+        inbound SMS is us; the sender of anything outbound is. Unread are the inbound
+        messages after our latest reply: whoever replied had the conversation open, which
+        marks it read (conversation_mark_read).
         """
-        first, newest = messages[0], messages[-1]
-        if newest.direction == Direction.INBOUND:
-            own, other = newest.to_contact, newest.from_contact
+        newest = messages[-1]
+        if newest[M_DIRECTION] == Direction.INBOUND:
+            own, other = newest[M_TO], newest[M_FROM]
         else:
-            own, other = newest.from_contact, newest.to_contact
+            own, other = newest[M_FROM], newest[M_TO]
+        unread = 0
+        for message in reversed(messages):
+            if message[M_DIRECTION] != Direction.INBOUND:
+                break
+            unread += 1
         participant_a, participant_b = sorted([own, other])
-        conversation = Conversation(
-            id=conversation_id_for(own, other),
-            participant_a=participant_a,
-            participant_b=participant_b,
-            reply_to=other,
-            own_contact=own,
-            has_phone_numbers=has_phone_numbers,
-            last_message_at=newest.created_at,
-            last_message_preview=conversation_preview(newest.body),
-            message_count=len(messages),
-            created_at=first.created_at,
-        )
-        for message in messages:
-            message.conversation_id = conversation.id
-        return conversation
-
-    def _flush(self) -> int:
-        # Conversations first: the messages point at them.
-        Conversation.objects.bulk_create(self._conversations, batch_size=BATCH_SIZE)
-        Message.objects.bulk_create(self._messages, batch_size=BATCH_SIZE)
-        written = len(self._messages)
-        # With DEBUG on, Django keeps the text of every query; these are megabytes each.
-        reset_queries()
-        self.counts.messages += written
-        self._conversations, self._messages = [], []
-        return written
+        return (
+            conversation_id, participant_a, participant_b, other, own, has_phone_numbers,
+            newest[M_CREATED], conversation_preview(newest[M_BODY]), len(messages), unread,
+            messages[0][M_CREATED], newest[M_CREATED],
+        )  # fmt: skip
 
     # Emails
 
@@ -584,3 +611,75 @@ class Seeder:
         if status == EmailStatus.DELIVERED:
             email.delivered_at = self._later(email.sent_at, 1, 60)
         return email
+
+
+class CopyWriter:
+    """Streams message rows into PostgreSQL with one COPY, then the conversations.
+
+    Conversations go last because a summary is known only once its thread is generated;
+    the messages' foreign key is checked at commit (Django makes it DEFERRABLE INITIALLY
+    DEFERRED), by which time every conversation is there.
+    """
+
+    def __init__(self):
+        self._conversations: list[tuple] = []
+
+    def __enter__(self):
+        connection.ensure_connection()
+        # psycopg's own cursor: Django's wrapper has no copy().
+        self._cursor = connection.connection.cursor()
+        self._copying = self._cursor.copy(_copy_sql(Message, MESSAGE_COLUMNS))
+        self._copy = self._copying.__enter__()
+        return self
+
+    def write(self, conversation: tuple, messages: list[tuple]) -> None:
+        self._conversations.append(conversation)
+        write_row = self._copy.write_row
+        for message in messages:
+            write_row(message)
+
+    def __exit__(self, *exc_info) -> None:
+        with self._cursor:
+            self._copying.__exit__(*exc_info)
+            if exc_info[0] is None:
+                with self._cursor.copy(_copy_sql(Conversation, CONVERSATION_COLUMNS)) as copy:
+                    for conversation in self._conversations:
+                        copy.write_row(conversation)
+
+
+def _copy_sql(model, columns: tuple[str, ...]) -> str:
+    quote = connection.ops.quote_name
+    return f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+
+
+class BulkWriter:
+    """bulk_create in batches: for databases without COPY (SQLite in development)."""
+
+    def __init__(self):
+        self._conversations: list[Conversation] = []
+        self._messages: list[Message] = []
+
+    def __enter__(self):
+        return self
+
+    def write(self, conversation: tuple, messages: list[tuple]) -> None:
+        values = dict(zip(CONVERSATION_COLUMNS, conversation, strict=True))
+        self._conversations.append(Conversation(**values))
+        for row in messages:
+            message = Message(**dict(zip(MESSAGE_COLUMNS, row, strict=True)))
+            message.media = []
+            self._messages.append(message)
+        if len(self._messages) >= BATCH_SIZE:
+            self._flush()
+
+    def __exit__(self, *exc_info) -> None:
+        if exc_info[0] is None:
+            self._flush()
+
+    def _flush(self) -> None:
+        # Conversations first: the messages point at them.
+        Conversation.objects.bulk_create(self._conversations, batch_size=BATCH_SIZE)
+        Message.objects.bulk_create(self._messages, batch_size=BATCH_SIZE)
+        # With DEBUG on, Django keeps the text of every query; these are megabytes each.
+        reset_queries()
+        self._conversations, self._messages = [], []

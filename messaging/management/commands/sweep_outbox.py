@@ -80,6 +80,7 @@ class Command(BaseCommand):
             return []
         return [
             f"{channel}: {counts['requeued_lost']} lost queued enqueued again, "
-            f"{counts['requeued_stuck']} stuck sending queued again."
+            f"{counts['requeued_stuck']} stuck sending queued again, "
+            f"{counts['reconciled_stuck']} stuck sending found sent by the provider."
             for channel, counts in (("SMS", sms), ("Email", email))
         ]

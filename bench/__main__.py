@@ -1,0 +1,868 @@
+"""Hatch's benchmark: the API under load, served the way production serves it.
+
+    bench/run --size 1M                    # or: .venv/bin/python -m bench --size 1M
+    bench/run --size 10k --size 1M         # both, and the 1M/10k ratio of the list's median
+    bench/run --quick                      # 2 s runs: a check that everything works
+    bench/run --server asgi                # the same app under uvicorn workers, to compare
+
+For each size it builds (or reuses) a dataset in its own database (hatch_bench_<size> next to
+DATABASE_URL's server; reused only while its row counts match the size), starts gunicorn with
+gunicorn.conf.py (sync workers, DEBUG=False, the psycopg pool), a local Twilio-compatible
+server (hatch.fake_providers) and two ``manage.py db_worker``, and drives each workload with
+wrk at 1, 16 and 64 connections. It prints a table and writes JSON to bench/results/.
+
+Workloads:
+    list        GET /api/conversations (first page)
+    list_1000   GET /api/conversations?page_size=1000
+    thread      GET /api/conversation/<id>/messages (the conversation with most messages)
+    send_name   POST /api/send_message to a name: stored, delivered at once
+    send_sms    POST /api/send_message to phone numbers: queued, then sent by the two
+                workers to the fake Twilio; measured from accept to provider (sent_at)
+and the ceiling: the row writes of one send done directly with psycopg in a loop.
+
+Rows the sends add are deleted after each run, so the dataset stays its size.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+from urllib.request import Request, urlopen
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+RESULTS = ROOT / "bench" / "results"
+WRK_SCRIPT = ROOT / "bench" / "wrk.lua"
+
+# name: (conversations, messages per conversation). 1,000 conversations throughout, as the
+# system Hatch replaces was measured with; the size is the number of messages.
+SIZES = {
+    "tiny": (20, 5),
+    "10k": (1000, 10),
+    "100k": (1000, 100),
+    "1M": (1000, 1000),
+}
+WORKLOADS = ("list", "list_1000", "thread", "send_name", "send_sms")
+# Recipients of the sends, none of them in the seeded data: the seed's names are
+# "First Last" and its numbers use other area codes. 64 of each, so that 64 connections
+# update different conversations, as real senders do.
+NAME_RECIPIENTS = [f"Bench Recipient {index}" for index in range(1, 65)]
+PHONE_RECIPIENTS = [f"+1919555{line:04d}" for line in range(100, 164)]
+CEILING_RECIPIENTS = [f"Ceiling Recipient {index}" for index in range(1, 65)]
+BENCH_CONTACTS = NAME_RECIPIENTS + PHONE_RECIPIENTS + CEILING_RECIPIENTS
+SENDER_NUMBER = "+15005550006"
+FAKE_ACCOUNT_SID = "AC" + "0" * 32
+FAKE_AUTH_TOKEN = "bench-auth-token"
+WORKER_INTERVAL = "0.2"  # as docker-compose.yaml's worker
+
+
+def log(text: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {text}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--size",
+        action="append",
+        choices=sorted(SIZES),
+        help="dataset size, repeatable (default 1M); 1,000 conversations each",
+    )
+    parser.add_argument("--server", choices=["wsgi", "asgi"], default="wsgi")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="web workers (default: gunicorn.conf.py's)"
+    )
+    parser.add_argument("--connections", default="1,16,64", help="comma-separated")
+    parser.add_argument("--duration", type=float, default=None, help="seconds per run (10)")
+    parser.add_argument("--quick", action="store_true", help="2 s runs")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated")
+    parser.add_argument("--no-ceiling", dest="ceiling", action="store_false")
+    parser.add_argument(
+        "--delivery-workers",
+        type=int,
+        default=2,
+        help="manage.py db_worker processes (2); 0 measures send_sms's accepting alone",
+    )
+    parser.add_argument("--port", type=int, default=8471, help="the web server's port")
+    parser.add_argument("--database-prefix", default="hatch_bench")
+    parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>.json)")
+    args = parser.parse_args(argv)
+    args.size = args.size or ["1M"]
+    args.duration = args.duration or (2.0 if args.quick else 10.0)
+    args.connections = [int(value) for value in args.connections.split(",")]
+    args.workloads = [name.strip() for name in args.workloads.split(",") if name.strip()]
+    unknown = set(args.workloads) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown workloads {sorted(unknown)}; choose from {', '.join(WORKLOADS)}")
+    return args
+
+
+# ---------------------------------------------------------------------------- database
+
+
+def database_url(name: str) -> str:
+    """DATABASE_URL's server (or the local default) with another database name."""
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    parts = urlsplit(base)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("bench: needs PostgreSQL; set DATABASE_URL=postgres://... (any database name)")
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def ensure_database(name: str) -> None:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def dataset_counts(url: str) -> tuple[int, int, int]:
+    """(conversations, messages, emails) as the summaries count them: no full scan."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*), coalesce(sum(message_count), 0) FROM messaging_conversation"
+        ).fetchone()
+        emails = conn.execute("SELECT count(*) FROM emails_email").fetchone()[0]
+    return row[0], int(row[1]), emails
+
+
+# The bench's conversations: a scan of the small conversations table, and then the
+# messages' thread index, rather than a scan of every message for its contacts.
+BENCH_THREADS = (
+    "SELECT id FROM messaging_conversation "
+    "WHERE participant_a = ANY(%(contacts)s) OR participant_b = ANY(%(contacts)s)"
+)
+
+
+def settle(url: str, timeout: float = 60.0) -> None:
+    """Wait for the sends still in the server's queue when wrk stopped to be stored.
+
+    wrk stops sending at the end of a run, but requests it had sent wait in the listen
+    backlog for a free worker and are stored later: wait until the count stands still.
+    """
+    deadline = time.monotonic() + timeout
+    previous = -1
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            count = conn.execute(
+                "SELECT count(*) FROM messaging_message "
+                f"WHERE conversation_id IN ({BENCH_THREADS})",
+                {"contacts": BENCH_CONTACTS},
+            ).fetchone()[0]
+            if count == previous:
+                return
+            previous = count
+            time.sleep(0.3)
+
+
+def delete_bench_rows(url: str) -> None:
+    """Remove what the sends and the ceiling added (and the finished task rows)."""
+    with psycopg.connect(url) as conn:
+        conversations = BENCH_THREADS
+        messages = f"SELECT id FROM messaging_message WHERE conversation_id IN ({conversations})"
+        # Whatever points at a message (attempts, provider events, ...) goes first.
+        referencing = conn.execute(
+            "SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c "
+            "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "WHERE c.contype = 'f' AND c.confrelid = 'messaging_message'::regclass"
+        ).fetchall()
+        params = {"contacts": BENCH_CONTACTS}
+        for table, column in referencing:
+            conn.execute(f'DELETE FROM {table} WHERE "{column}" IN ({messages})', params)
+        conn.execute(f"DELETE FROM messaging_message WHERE id IN ({messages})", params)
+        conn.execute(f"DELETE FROM messaging_conversation WHERE id IN ({conversations})", params)
+        conn.execute("DELETE FROM django_tasks_database_dbtaskresult")
+
+
+def connections_held(url: str, database: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        ).fetchone()[0]
+
+
+# ---------------------------------------------------------------------------- processes
+
+
+def django_env(url: str, *, web_port: int, fake_url: str | None) -> dict[str, str]:
+    """Production's settings, with local stand-ins for the providers and the proxy."""
+    env = dict(os.environ)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY="bench-only-" + "x" * 40,
+        DATABASE_URL=url,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        TASK_BACKEND="database",
+        TWILIO_FROM_NUMBER=SENDER_NUMBER,
+        EMAIL_PROVIDER="console",
+        SENDGRID_FROM_EMAIL="hatch@example.com",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{web_port}",
+        # The channel layer and the send throttle's counts, as in production.
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        # The throttle protects a user's bill; the benchmark measures capacity.
+        SEND_RATE_LIMIT="1000000/second",
+        LOG_LEVEL="WARNING",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    if fake_url:
+        env.update(
+            SMS_PROVIDER="twilio",
+            TWILIO_ACCOUNT_SID=FAKE_ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=FAKE_AUTH_TOKEN,
+            TWILIO_API_BASE_URL=fake_url,
+            NO_PROXY="127.0.0.1,localhost",
+        )
+    else:
+        env["SMS_PROVIDER"] = "console"
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if result.returncode:
+        sys.exit(f"bench: manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+class Processes:
+    """Child processes, each in its own process group, stopped together at the end.
+
+    Their output goes to bench/results/server.log (the last run's), not to the table.
+    """
+
+    def __init__(self):
+        self.children: list[subprocess.Popen] = []
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        self.log = (RESULTS / "server.log").open("w")
+
+    def start(self, args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen:
+        kwargs.setdefault("stdout", self.log)
+        kwargs.setdefault("stderr", self.log)
+        process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True, **kwargs)
+        self.children.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.children:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for process in self.children:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.children = []
+        self.log.close()
+
+
+def start_fake_provider(processes: Processes, env: dict[str, str]) -> str:
+    fake = processes.start(
+        [
+            PYTHON,
+            "-m",
+            "hatch.fake_providers",
+            "--port",
+            "0",
+            "--account-sid",
+            FAKE_ACCOUNT_SID,
+            "--auth-token",
+            FAKE_AUTH_TOKEN,
+        ],
+        env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    base_url = fake.stdout.readline().strip()
+    if not base_url.startswith("http"):
+        sys.exit("bench: the fake provider did not start")
+    return base_url
+
+
+def server_command(args: argparse.Namespace) -> list[str]:
+    command = [str(Path(PYTHON).parent / "gunicorn"), "-c", "gunicorn.conf.py"]
+    command += ["--bind", f"127.0.0.1:{args.port}"]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.server == "asgi":
+        command += ["-k", "uvicorn_worker.UvicornWorker", "hatch.asgi:application"]
+    return command
+
+
+def wait_until_up(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"bench: the web server exited at start-up; see {RESULTS / 'server.log'}")
+        try:
+            request = Request(f"http://127.0.0.1:{port}/health")
+            with urlopen(request, timeout=2) as response:  # noqa: S310 - our own server
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit("bench: the web server did not answer /health within 60 s")
+
+
+def worker_pids(master: int) -> list[int]:
+    output = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True
+    ).stdout
+    return [int(pid) for pid in output.split()]
+
+
+def rss_mb(pids: list[int]) -> float:
+    if not pids:
+        return 0.0
+    output = subprocess.run(
+        ["ps", "-o", "rss=", "-p", ",".join(map(str, pids))], capture_output=True, text=True
+    ).stdout
+    return max((int(value) for value in output.split()), default=0) / 1024
+
+
+# ---------------------------------------------------------------------------- wrk
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        log("installing wrk (apt-get install wrk)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("bench: needs wrk; install it with: sudo apt-get install wrk")
+    return found
+
+
+def run_wrk(
+    wrk: str, url: str, *, token: str, connections: int, duration: float, recipients=None
+) -> dict:
+    env = dict(os.environ, BENCH_TOKEN=token, BENCH_METHOD="POST" if recipients else "GET")
+    if recipients:
+        env["BENCH_RECIPIENTS"] = "|".join(recipients)
+    command = [
+        wrk,
+        f"-t{min(connections, 2)}",
+        f"-c{connections}",
+        f"-d{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        str(WRK_SCRIPT),
+        url,
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    match = re.search(r"^BENCH_JSON (\{.*\})$", result.stdout, re.MULTILINE)
+    if result.returncode or not match:
+        sys.exit(f"bench: wrk failed:\n{result.stdout}{result.stderr}")
+    raw = json.loads(match.group(1))
+    seconds = raw["duration_us"] / 1e6
+    socket_errors = sum(
+        raw[key] for key in ("connect_errors", "read_errors", "write_errors", "timeouts")
+    )
+    return {
+        "connections": connections,
+        "requests": raw["requests"],
+        "duration_s": round(seconds, 2),
+        "requests_per_s": round(raw["requests"] / seconds, 1),
+        "median_ms": round(raw["p50_us"] / 1000, 2),
+        "p90_ms": round(raw["p90_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "max_ms": round(raw["max_us"] / 1000, 2),
+        "errors": socket_errors + raw["non_2xx"],
+        "socket_errors": socket_errors,
+        "non_2xx": raw["non_2xx"],
+        "bytes": raw["bytes"],
+        "bytes_per_request": round(raw["bytes"] / raw["requests"]) if raw["requests"] else 0,
+    }
+
+
+def connections_by_pid(url: str) -> dict[int, int]:
+    """Open TCP connections to the database server, counted by the client process."""
+    port = urlsplit(url).port or 5432
+    output = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( dport = :{port} )"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    counts: dict[int, int] = {}
+    for pid in re.findall(r"pid=(\d+)", output):
+        counts[int(pid)] = counts.get(int(pid), 0) + 1
+    return counts
+
+
+class Sampler:
+    """Samples the database connections and the web workers' memory while a run lasts.
+
+    Connections: all of them to the bench database (pg_stat_activity: web, delivery
+    workers), and the web server's own (its processes' sockets, from ss).
+    """
+
+    def __init__(self, url: str, database: str, master: int):
+        self.url, self.database, self.master = url, database, master
+        self.max_connections = 0
+        self.max_web_connections = 0
+        self.max_rss_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self):
+        while not self._stop.wait(0.5):
+            # Less one: the sampler's own connection is not counted (pg_backend_pid).
+            self.max_connections = max(
+                self.max_connections, connections_held(self.url, self.database)
+            )
+            workers = worker_pids(self.master)
+            self.max_rss_mb = max(self.max_rss_mb, rss_mb(workers))
+            by_pid = connections_by_pid(self.url)
+            web = sum(by_pid.get(pid, 0) for pid in [self.master, *workers])
+            self.max_web_connections = max(self.max_web_connections, web)
+
+
+# ---------------------------------------------------------------------------- the SMS pipeline
+
+
+DELAY = "extract(epoch FROM sent_at - created_at)"  # accepted -> the provider answered
+
+
+def pipeline_stats(url: str, *, timeout: float) -> dict:
+    """Wait until the workers have sent every bench SMS; measure accept -> provider."""
+    where = (
+        f"FROM messaging_message WHERE conversation_id IN ({BENCH_THREADS}) "
+        "AND channel = 'sms' AND direction = 'outbound-api'"
+    )
+    params = {"contacts": PHONE_RECIPIENTS}
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            pending = conn.execute(
+                f"SELECT count(*) {where} AND status IN ('queued', 'sending')", params
+            ).fetchone()[0]
+            if not pending or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        row = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE sent_at IS NOT NULL), "
+            "count(*) FILTER (WHERE status IN ('failed', 'undelivered')), "
+            "extract(epoch FROM max(sent_at) - min(created_at)), "
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {DELAY}), "
+            f"percentile_cont(0.99) WITHIN GROUP (ORDER BY {DELAY}) "
+            f"{where}",
+            params,
+        ).fetchone()
+    accepted, sent, failed, span, median, p99 = row
+    return {
+        "accepted": accepted,
+        "sent": sent,
+        "failed": failed,
+        "unsent_at_timeout": accepted - sent - failed,
+        "messages_per_s": round(sent / float(span), 1) if sent and span else 0.0,
+        "median_delay_ms": round(float(median) * 1000, 1) if median is not None else None,
+        "p99_delay_ms": round(float(p99) * 1000, 1) if p99 is not None else None,
+    }
+
+
+# ---------------------------------------------------------------------------- the ceiling
+
+# The row writes of one send (messaging.services.message_send): the conversation summary
+# and the message. Two ways: the four round trips an ORM transaction takes, and the one
+# statement message_send issues on PostgreSQL (an upsert of the summary and the insert).
+SUMMARY_UPDATE = """
+    UPDATE messaging_conversation SET
+        message_count = message_count + 1,
+        unread_count = unread_count + 0,
+        last_message_at = GREATEST(last_message_at, %(at)s),
+        last_message_preview = CASE WHEN last_message_at <= %(at)s THEN %(body)s
+                               ELSE last_message_preview END,
+        reply_to = CASE WHEN last_message_at <= %(at)s THEN %(to)s ELSE reply_to END,
+        own_contact = CASE WHEN last_message_at <= %(at)s THEN %(from)s ELSE own_contact END,
+        updated_at = %(at)s
+    WHERE id = %(conversation)s
+"""
+SUMMARY_UPSERT = """
+    INSERT INTO messaging_conversation AS c (id, participant_a, participant_b, reply_to,
+        own_contact, has_phone_numbers, last_message_at, last_message_preview, message_count,
+        unread_count, created_at, updated_at)
+    VALUES (%(conversation)s, %(to)s, %(from)s, %(to)s, %(from)s, false, %(at)s, %(body)s, 1,
+        0, %(at)s, %(at)s)
+    ON CONFLICT (id) DO UPDATE SET
+        message_count = c.message_count + 1,
+        unread_count = c.unread_count + excluded.unread_count,
+        last_message_at = GREATEST(c.last_message_at, excluded.last_message_at),
+        last_message_preview = CASE WHEN c.last_message_at <= excluded.last_message_at
+            THEN excluded.last_message_preview ELSE c.last_message_preview END,
+        reply_to = CASE WHEN c.last_message_at <= excluded.last_message_at
+            THEN excluded.reply_to ELSE c.reply_to END,
+        own_contact = CASE WHEN c.last_message_at <= excluded.last_message_at
+            THEN excluded.own_contact ELSE c.own_contact END,
+        updated_at = excluded.updated_at
+    RETURNING c.*
+"""
+MESSAGE_INSERT = """
+    INSERT INTO messaging_message (id, conversation_id, to_contact, from_contact, body,
+        channel, direction, status, provider_message_id, error_code, error_message,
+        num_segments, num_media, media, attempt_count, next_attempt_at, claimed_at,
+        sent_by_id, sent_at, delivered_at, created_at, updated_at)
+    VALUES (%(id)s, %(conversation)s, %(to)s, %(from)s, %(body)s, 'internal', 'outbound-api',
+        'delivered', NULL, NULL, '', 1, 0, '[]', 0, NULL, NULL, NULL, NULL, %(at)s, %(at)s,
+        %(at)s)
+"""
+CEILING_MODES = {
+    # BEGIN, UPDATE, INSERT, COMMIT: four round trips (message_send before the rewrite).
+    "transaction": [SUMMARY_UPDATE, MESSAGE_INSERT],
+    # One statement in autocommit: one round trip, one commit (message_send today).
+    "one_statement": [
+        f"WITH conversation AS ({SUMMARY_UPSERT}), message AS ({MESSAGE_INSERT}) "
+        "SELECT * FROM conversation"
+    ],
+}
+
+
+def ceiling(url: str, *, mode: str, connections: int, duration: float) -> dict:
+    statements = CEILING_MODES[mode]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conversations = []
+        for recipient in CEILING_RECIPIENTS[:connections]:
+            conversation = uuid.uuid5(uuid.NAMESPACE_URL, f"hatch-bench:{recipient}")
+            conn.execute(
+                "INSERT INTO messaging_conversation (id, participant_a, participant_b, "
+                "reply_to, own_contact, has_phone_numbers, last_message_at, "
+                "last_message_preview, message_count, unread_count, created_at, updated_at) "
+                "VALUES (%s, %s, 'Demo User', %s, 'Demo User', false, now(), '', 0, 0, "
+                "now(), now()) ON CONFLICT DO NOTHING",
+                [conversation, recipient, recipient],
+            )
+            conversations.append((conversation, recipient))
+    counts = [0] * connections
+    start = threading.Barrier(connections + 1)
+    stop = threading.Event()
+
+    def writer(index: int) -> None:
+        conversation, recipient = conversations[index]
+        with psycopg.connect(url, autocommit=len(statements) == 1) as conn:
+            start.wait()
+            while not stop.is_set():
+                params = {
+                    "id": uuid.uuid4(),
+                    "conversation": conversation,
+                    "to": recipient,
+                    "from": "Demo User",
+                    "body": "Ceiling message",
+                    "at": datetime.now(UTC),
+                }
+                if len(statements) == 1:
+                    conn.execute(statements[0], params)
+                else:
+                    with conn.transaction():
+                        for statement in statements:
+                            conn.execute(statement, params)
+                counts[index] += 1
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.monotonic()
+    time.sleep(duration)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    return {
+        "mode": mode,
+        "connections": connections,
+        "sends": sum(counts),
+        "sends_per_s": round(sum(counts) / elapsed, 1),
+    }
+
+
+# ---------------------------------------------------------------------------- one size
+
+
+def prepare_dataset(size: str, args: argparse.Namespace) -> tuple[str, str, dict]:
+    conversations, per_conversation = SIZES[size]
+    emails = conversations * per_conversation // 100
+    database = f"{args.database_prefix}_{size.lower()}"
+    url = database_url(database)
+    ensure_database(database)
+    env = django_env(url, web_port=args.port, fake_url=None)
+    log(f"{database}: migrating")
+    manage(env, "migrate", "--no-input")
+    delete_bench_rows(url)
+    wanted = (conversations, conversations * per_conversation, emails)
+    dataset = {
+        "size": size,
+        "database": database,
+        "conversations": conversations,
+        "messages_per_conversation": per_conversation,
+        "messages": conversations * per_conversation,
+        "emails": emails,
+        "reused": True,
+        "seed_seconds": None,
+    }
+    if dataset_counts(url) != wanted:
+        log(f"{database}: seeding {size} ({wanted[1]:,} messages); seed_demo's bar follows")
+        started = time.monotonic()
+        result = subprocess.run(
+            [
+                PYTHON, "manage.py", "seed_demo", "--force", "--reset", "--no-color",
+                "--conversations", str(conversations),
+                "--messages-per-conversation", str(per_conversation),
+                "--emails", str(emails),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=sys.stderr,  # stdout is the table's
+        )  # fmt: skip
+        if result.returncode:
+            sys.exit("bench: seed_demo failed")
+        dataset.update(reused=False, seed_seconds=round(time.monotonic() - started, 1))
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        if dataset_counts(url) != wanted:
+            sys.exit(f"bench: {database} does not hold {wanted} after seeding")
+    else:
+        log(f"{database}: reusing {wanted[1]:,} messages")
+    return url, api_token(url), dataset
+
+
+def api_token(url: str) -> str:
+    """The demo user's DRF token (as drf_create_token makes it, without starting Django)."""
+    with psycopg.connect(url) as conn:
+        (user_id,) = conn.execute("SELECT id FROM auth_user WHERE username = 'demo'").fetchone()
+        conn.execute(
+            "INSERT INTO authtoken_token (key, user_id, created) VALUES (%s, %s, now()) "
+            "ON CONFLICT (user_id) DO NOTHING",
+            [secrets.token_hex(20), user_id],
+        )
+        (key,) = conn.execute(
+            "SELECT key FROM authtoken_token WHERE user_id = %s", [user_id]
+        ).fetchone()
+    return key
+
+
+def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
+    url, token, dataset = prepare_dataset(size, args)
+    with psycopg.connect(url) as conn:
+        thread_id, thread_length = conn.execute(
+            "SELECT id, message_count FROM messaging_conversation "
+            "ORDER BY message_count DESC, last_message_at DESC LIMIT 1"
+        ).fetchone()
+    dataset["thread_messages"] = thread_length
+    base = f"http://127.0.0.1:{args.port}"
+    targets = {
+        "list": (f"{base}/api/conversations", None),
+        "list_1000": (f"{base}/api/conversations?page_size=1000", None),
+        "thread": (f"{base}/api/conversation/{thread_id}/messages", None),
+        "send_name": (f"{base}/api/send_message", NAME_RECIPIENTS),
+        "send_sms": (f"{base}/api/send_message", PHONE_RECIPIENTS),
+    }
+    processes = Processes()
+    # Other work on the machine moves every figure: the load says how quiet it was.
+    result = {
+        "dataset": dataset,
+        "load_average_at_start": list(os.getloadavg()),
+        "runs": [],
+        "pipeline": [],
+        "ceiling": [],
+    }
+    try:
+        env = django_env(url, web_port=args.port, fake_url=None)
+        fake_url = start_fake_provider(processes, env)
+        env = django_env(url, web_port=args.port, fake_url=fake_url)
+        command = server_command(args)
+        server = processes.start(command, env)
+        wait_until_up(args.port, server)
+        workers = worker_pids(server.pid)
+        result["server"] = {
+            "kind": args.server,
+            "command": " ".join(command[1:]),
+            "workers": len(workers),
+            "db_pool_max_size": env.get("DB_POOL_MAX_SIZE", "settings default"),
+        }
+        log(f"{args.server} server up: {len(workers)} workers; fake Twilio at {fake_url}")
+        worker_command = [PYTHON, "manage.py", "db_worker", "--interval", WORKER_INTERVAL]
+        for _ in range(args.delivery_workers):
+            processes.start(worker_command, env)
+        # Each worker's first requests import code and open its pool: not what a run
+        # should measure. A second of each kind of request first, unrecorded.
+        for workload in ("list", "thread", "send_name"):
+            target, recipients = targets[workload]
+            run_wrk(wrk, target, token=token, connections=8, duration=1, recipients=recipients)
+        settle(url)
+        delete_bench_rows(url)
+        database = dataset["database"]
+        held = {"idle": connections_held(url, database)}
+        for workload in args.workloads:
+            target, recipients = targets[workload]
+            for connections in args.connections:
+                with Sampler(url, database, server.pid) as sampler:
+                    run = run_wrk(
+                        wrk,
+                        target,
+                        token=token,
+                        connections=connections,
+                        duration=args.duration,
+                        recipients=recipients,
+                    )
+                run.update(
+                    workload=workload,
+                    db_connections_max=sampler.max_connections,
+                    web_db_connections_max=sampler.max_web_connections,
+                    worker_rss_mb_max=round(sampler.max_rss_mb, 1),
+                )
+                result["runs"].append(run)
+                log(
+                    f"{workload:10} c={connections:<3} {run['requests_per_s']:>8} req/s  "
+                    f"median {run['median_ms']} ms  p99 {run['p99_ms']} ms  "
+                    f"errors {run['errors']}"
+                )
+                if workload.startswith("send"):
+                    settle(url)
+                if workload == "send_sms" and args.delivery_workers:
+                    stats = pipeline_stats(url, timeout=max(60.0, 20 * args.duration))
+                    stats["connections"] = connections
+                    result["pipeline"].append(stats)
+                    log(
+                        f"  pipeline: {stats['sent']}/{stats['accepted']} sent, "
+                        f"{stats['messages_per_s']} msg/s, median delay "
+                        f"{stats['median_delay_ms']} ms"
+                    )
+                if workload.startswith("send"):
+                    delete_bench_rows(url)
+        held["web_worker_rss_mb"] = round(rss_mb(worker_pids(server.pid)), 1)
+        result["server"].update(held)
+    finally:
+        processes.stop()
+    if args.ceiling:
+        ceiling_seconds = min(args.duration, 5.0)
+        for mode in CEILING_MODES:
+            for connections in (1, 16):
+                row = ceiling(url, mode=mode, connections=connections, duration=ceiling_seconds)
+                result["ceiling"].append(row)
+                log(f"ceiling {mode:13} c={connections:<3} {row['sends_per_s']} sends/s")
+        delete_bench_rows(url)
+    runs = result["runs"]
+    at_64 = [run for run in runs if run["connections"] == max(args.connections)]
+    result["load_average_at_end"] = list(os.getloadavg())
+    result["summary"] = {
+        "db_connections_max": max((run["db_connections_max"] for run in at_64), default=None),
+        "web_db_connections_max": max(
+            (run["web_db_connections_max"] for run in at_64), default=None
+        ),
+        "worker_rss_mb_max": max((run["worker_rss_mb_max"] for run in runs), default=None),
+        "errors": sum(run["errors"] for run in runs),
+    }
+    return result
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def table(result: dict) -> str:
+    dataset = result["dataset"]
+    server = result.get("server", {})
+    lines = [
+        f"{dataset['size']}: {dataset['messages']:,} messages in {dataset['conversations']:,} "
+        f"conversations ({dataset['database']}, "
+        + ("reused" if dataset["reused"] else f"seeded in {dataset['seed_seconds']} s")
+        + f"); {server.get('kind')} server, {server.get('workers')} workers; load average "
+        f"{result['load_average_at_start'][0]:.1f} at start, "
+        f"{result['load_average_at_end'][0]:.1f} at end",
+        "",
+        f"{'workload':<11}{'conns':>6}{'req/s':>10}{'median ms':>11}{'p99 ms':>9}"
+        f"{'errors':>8}{'bytes/req':>11}{'db conns':>10}{'web':>5}{'rss MB':>8}",
+    ]
+    for run in result["runs"]:
+        lines.append(
+            f"{run['workload']:<11}{run['connections']:>6}{run['requests_per_s']:>10.1f}"
+            f"{run['median_ms']:>11.2f}{run['p99_ms']:>9.2f}{run['errors']:>8}"
+            f"{run['bytes_per_request']:>11}{run['db_connections_max']:>10}"
+            f"{run['web_db_connections_max']:>5}"
+            f"{run['worker_rss_mb_max']:>8.1f}"
+        )
+    for stats in result["pipeline"]:
+        lines.append(
+            f"sms pipeline at {stats['connections']} conns: {stats['sent']}/{stats['accepted']} "
+            f"sent at {stats['messages_per_s']} msg/s, accept->provider median "
+            f"{stats['median_delay_ms']} ms, p99 {stats['p99_delay_ms']} ms, "
+            f"failed {stats['failed']}"
+        )
+    for row in result["ceiling"]:
+        lines.append(
+            f"ceiling ({row['mode']}, {row['connections']} conns): {row['sends_per_s']} sends/s"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk = ensure_wrk()
+    started = datetime.now(UTC)
+    report = {
+        "started_at": started.isoformat(),
+        "host": {"cpus": os.cpu_count(), "load_average": list(os.getloadavg())},
+        "settings": {
+            "server": args.server,
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "workloads": args.workloads,
+        },
+        "sizes": [],
+    }
+    for size in args.size:
+        result = bench_size(size, args, wrk)
+        report["sizes"].append(result)
+        print(table(result), end="\n\n", flush=True)
+    medians = {
+        result["dataset"]["size"]: run["median_ms"]
+        for result in report["sizes"]
+        for run in result["runs"]
+        if run["workload"] == "list" and run["connections"] == 16
+    }
+    if "10k" in medians and "1M" in medians and medians["10k"]:
+        ratio = round(medians["1M"] / medians["10k"], 2)
+        report["list_median_1m_over_10k"] = ratio
+        print(f"conversation list median at 16 connections, 1M / 10k: {ratio}x\n")
+    report["finished_at"] = datetime.now(UTC).isoformat()
+    output = args.output or RESULTS / f"{started:%Y%m%dT%H%M%SZ}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The benchmark command works end to end: a tiny dataset, 1 s runs, every workload.
+
+Not a measurement (the numbers of a 1 s run on a shared CI machine mean little): it proves
+that ``bench/run`` seeds, serves with gunicorn, drives wrk, drains the SMS pipeline through
+the two workers and the fake Twilio, and writes its JSON, with no failed request.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bench.__main__ import SIZES, WORKLOADS, database_url
+
+pytestmark = pytest.mark.bench
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def database_prefix():
+    prefix = f"hatch_bench_smoke_{os.getpid()}"
+    yield prefix
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{prefix}_tiny" WITH (FORCE)')
+
+
+def test_a_quick_bench_run_reports_every_workload_without_errors(tmp_path, database_prefix):
+    output = tmp_path / "result.json"
+    command = [
+        sys.executable, "-m", "bench", "--size", "tiny", "--quick", "--duration", "1",
+        "--connections", "1,64", "--port", str(free_port()),
+        "--database-prefix", database_prefix,
+        "--output", str(output),
+    ]  # fmt: skip
+
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=150)
+
+    assert result.returncode == 0, result.stdout + result.stderr[-4000:]
+    assert "workload" in result.stdout and "req/s" in result.stdout
+    report = json.loads(output.read_text())
+    (size,) = report["sizes"]
+    conversations, per_conversation = SIZES["tiny"]
+    assert size["dataset"]["conversations"] == conversations
+    assert size["dataset"]["messages"] == conversations * per_conversation
+    assert size["dataset"]["reused"] is False
+    assert size["dataset"]["seed_seconds"] > 0
+    assert size["server"]["kind"] == "wsgi"
+    assert size["server"]["workers"] >= 2
+    runs = size["runs"]
+    assert {(run["workload"], run["connections"]) for run in runs} == {
+        (workload, connections) for workload in WORKLOADS for connections in (1, 64)
+    }
+    for run in runs:
+        assert run["errors"] == 0, run
+        assert run["p99_ms"] >= run["median_ms"] >= 0
+    for workload in WORKLOADS:
+        assert sum(run["requests"] for run in runs if run["workload"] == workload) > 0
+    # Every SMS the API accepted reached the fake Twilio, through the two workers.
+    assert sum(stats["accepted"] for stats in size["pipeline"]) > 0
+    for stats in size["pipeline"]:
+        assert stats["sent"] == stats["accepted"], stats
+        assert stats["failed"] == stats["unsent_at_timeout"] == 0
+    assert {(row["mode"], row["connections"]) for row in size["ceiling"]} == {
+        ("transaction", 1), ("transaction", 16), ("one_statement", 1), ("one_statement", 16),
+    }  # fmt: skip
+    assert all(row["sends_per_s"] > 0 for row in size["ceiling"])
+    assert size["summary"]["errors"] == 0
+    assert size["summary"]["db_connections_max"] > 0
+    assert 0 < size["summary"]["worker_rss_mb_max"] < 500
+    # The sends' rows are gone again: a second run would reuse the dataset.
+    with psycopg.connect(database_url(f"{database_prefix}_tiny")) as conn:
+        counted = conn.execute("SELECT count(*) FROM messaging_message").fetchone()[0]
+    assert counted == conversations * per_conversation

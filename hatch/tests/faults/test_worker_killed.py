@@ -1,0 +1,230 @@
+"""Workers killed with SIGKILL in the middle of a batch: the sweeper recovers every record.
+
+Real ``manage.py db_worker`` processes send a batch through a slow provider; all of them are
+killed at once while some records are in flight (claimed, maybe already accepted by the
+provider, never written down). ``manage.py sweep_outbox`` then finds those records and the
+queued ones whose tasks died with the workers, fresh workers finish the batch, and:
+
+- no record is lost: every one ends sent;
+- no SMS is sent twice: the first attempt after an interrupted one looks the SMS up at
+  Twilio and adopts what it finds;
+- an email in flight may be sent twice (SendGrid cannot be asked): at most the ones in
+  flight, and the test says how many.
+"""
+
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from emails import services as email_services
+from emails.models import Email, EmailStatus
+from hatch.delivery import RECONCILED
+from hatch.fake_providers import Reply
+from hatch.models import AttemptOutcome
+from hatch.tests.faults.accounting import (
+    accepted_per_record,
+    email_id,
+    sms_id,
+)
+from hatch.tests.faults.conftest import BASE_DIR
+from messaging import services as sms_services
+from messaging.delivery import sms_outbox
+from messaging.models import Message, MessageAttempt, MessageStatus
+
+SMS_COUNT = 120
+EMAIL_COUNT = 40
+WORKERS = 3
+# Each send is accepted at once and answered after this long: a worker is almost always
+# in the middle of a call, holding a record the provider has and it has not written down.
+SEND_SECONDS = 0.2
+DRAIN_LIMIT_SECONDS = 90
+
+
+def sweep(env: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Run ``manage.py sweep_outbox`` once; return {channel: (lost requeued, stuck requeued)}."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "sweep_outbox"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    counts = {}
+    for channel, lost, stuck in re.findall(
+        r"^(SMS|Email): (\d+) lost queued enqueued again, (\d+) stuck", result.stdout, re.M
+    ):
+        counts[channel] = (int(lost), int(stuck))
+    assert set(counts) == {"SMS", "Email"}, result.stdout + result.stderr
+    return counts
+
+
+def wait_until_all_sent(pool) -> None:
+    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
+    while time.monotonic() < deadline:
+        pending = (
+            Message.objects.exclude(status=MessageStatus.SENT).count()
+            + Email.objects.exclude(status=EmailStatus.SENT).count()
+        )
+        if pending == 0:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{pending} records not sent\n{pool.log_tail()}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_killed_mid_batch_lose_nothing_and_send_no_sms_twice(
+    fake_providers, workers, database_backend, figures
+):
+    fake = fake_providers
+    slow = Reply(delay=SEND_SECONDS, accept_first=True)
+    fake.set_mode("twilio", slow)
+    fake.set_mode("sendgrid", slow)
+    # One batch, emails among the SMS, in the queue before any worker starts.
+    for number in range(SMS_COUNT):
+        sms_services.message_send(to=f"+1415555{number % 50:04d}", body=f"Kill drill {number}")
+        if number % (SMS_COUNT // EMAIL_COUNT) == 0:
+            email_services.email_send(
+                to_email=f"customer{number}@example.com", subject=f"Kill drill {number}", body="Hi"
+            )
+    total = SMS_COUNT + EMAIL_COUNT
+    settings = {
+        "PROVIDER_TIMEOUT_SECONDS": 2,
+        "DELIVERY_RETRY_BASE_SECONDS": 0.1,
+        "DELIVERY_RETRY_MAX_SECONDS": 0.5,
+        # The sweeper treats anything "sending" as abandoned at once, and any queued
+        # record as a lost enqueue: the dead workers' tasks will never run.
+        "OUTBOX_SENDING_TIMEOUT_SECONDS": 0,
+        "OUTBOX_QUEUED_GRACE_SECONDS": 0,
+    }
+    first = workers(fake, **settings)
+    started = time.monotonic()
+    first.start(WORKERS)
+
+    # Kill in the middle: a third of the batch accepted and records in flight.
+    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
+    while not (
+        len(fake.twilio_messages()) + len(fake.sendgrid_mails()) >= total // 3
+        and Message.objects.filter(status=MessageStatus.SENDING).count()
+        + Email.objects.filter(status=EmailStatus.SENDING).count()
+        >= 2
+    ):
+        assert time.monotonic() < deadline, first.log_tail()
+        time.sleep(0.01)
+    first.kill()
+    killed_at = time.monotonic() - started
+    time.sleep(SEND_SECONDS + 0.2)  # the fake answers the dead workers' held requests
+    fake.set_mode("twilio", None)
+    fake.set_mode("sendgrid", None)
+
+    sms_in_flight = set(
+        Message.objects.filter(status=MessageStatus.SENDING).values_list("id", flat=True)
+    )
+    emails_in_flight = set(
+        Email.objects.filter(status=EmailStatus.SENDING).values_list("id", flat=True)
+    )
+    in_flight = len(sms_in_flight) + len(emails_in_flight)
+    assert in_flight >= 1
+    accepted_at_kill = len(fake.twilio_messages()) + len(fake.sendgrid_mails())
+    sms_in_flight_accepted = {
+        sms_id(r) for r in fake.twilio_messages() if sms_id(r) in map(str, sms_in_flight)
+    }
+    emails_in_flight_accepted = {
+        email_id(r) for r in fake.sendgrid_mails() if email_id(r) in map(str, emails_in_flight)
+    }
+
+    swept = sweep(first.env)
+    assert swept["SMS"][1] == len(sms_in_flight)
+    assert swept["Email"][1] == len(emails_in_flight)
+    connection.close()
+
+    second = workers(fake, **settings)
+    second.start(WORKERS)
+    wait_until_all_sent(second)
+    recovered_in = time.monotonic() - started - killed_at
+    second.stop()
+
+    # None lost.
+    assert Counter(Message.objects.values_list("status", flat=True)) == {
+        MessageStatus.SENT: SMS_COUNT
+    }
+    assert Counter(Email.objects.values_list("status", flat=True)) == {
+        EmailStatus.SENT: EMAIL_COUNT
+    }
+    sms_accepted = accepted_per_record(fake.twilio_messages(), sms_id)
+    email_accepted = accepted_per_record(fake.sendgrid_mails(), email_id)
+    assert len(sms_accepted) == SMS_COUNT and len(email_accepted) == EMAIL_COUNT
+
+    # No SMS twice: each interrupted one that Twilio had was adopted, not sent again.
+    sms_duplicates = sum(count - 1 for count in sms_accepted.values())
+    assert sms_duplicates == 0
+    reconciled = MessageAttempt.objects.filter(error_code=RECONCILED)
+    assert {str(a.message_id) for a in reconciled} == sms_in_flight_accepted
+    interrupted = MessageAttempt.objects.filter(outcome=AttemptOutcome.INTERRUPTED)
+    assert {a.message_id for a in interrupted} == sms_in_flight
+    stored = {str(k): v for k, v in Message.objects.values_list("id", "provider_message_id")}
+    assert stored == {sms_id(r): r.message_id for r in fake.twilio_messages()}
+
+    # Emails: at most the ones in flight twice, exactly those SendGrid had accepted.
+    email_duplicates = {key for key, count in email_accepted.items() if count > 1}
+    assert email_duplicates == emails_in_flight_accepted
+    assert len(email_duplicates) <= len(emails_in_flight)
+
+    figures.update(
+        {
+            "sms": SMS_COUNT,
+            "emails": EMAIL_COUNT,
+            "workers_killed": WORKERS,
+            "killed_after_s": round(killed_at, 1),
+            "accepted_before_kill": accepted_at_kill,
+            "in_flight_at_kill": {"sms": len(sms_in_flight), "emails": len(emails_in_flight)},
+            "in_flight_already_accepted": {
+                "sms": len(sms_in_flight_accepted),
+                "emails": len(emails_in_flight_accepted),
+            },
+            "swept": swept,
+            "sms_reconciled": reconciled.count(),
+            "sms_duplicates": sms_duplicates,
+            "email_duplicates": len(email_duplicates),
+            "lost": 0,
+            "recovered_in_s": round(recovered_in, 1),
+        }
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_stuck_sending_at_its_last_attempt_is_reconciled_not_failed(
+    fake_providers, settings
+):
+    """A worker died after Twilio accepted the SMS, on its last allowed attempt: the sweeper
+    finds the SMS at Twilio and marks it sent with Twilio's SID, instead of failing it."""
+    settings.DELIVERY_MAX_ATTEMPTS = 1
+    settings.OUTBOX_SENDING_TIMEOUT_SECONDS = 0
+    accepted = sms_services.message_send(to="+14155550123", body="Last chance")
+    never_sent = sms_services.message_send(to="+14155550124", body="Last chance")
+    for message in (accepted, never_sent):
+        assert sms_outbox.claim(message.id) is not None  # the dying worker's claim
+    sms_outbox.send(Message.objects.get(id=accepted.id))  # ...which Twilio accepted
+    [sid] = [r.message_id for r in fake_providers.twilio_messages()]
+
+    counts = sms_services.messages_sweep_outbox()
+
+    assert counts["reconciled_stuck"] == 1
+    accepted.refresh_from_db()
+    never_sent.refresh_from_db()
+    assert (accepted.status, accepted.provider_message_id) == (MessageStatus.SENT, sid)
+    assert [(a.outcome, a.error_code) for a in accepted.attempts.all()] == [
+        (AttemptOutcome.SENT, RECONCILED)
+    ]
+    # Nothing at Twilio for the other one: the attempt limit fails it, as before.
+    assert never_sent.status == MessageStatus.FAILED
+    assert [a.outcome for a in never_sent.attempts.all()] == [AttemptOutcome.INTERRUPTED]
+    assert len(fake_providers.twilio_messages()) == 1
+    assert accepted.sent_at <= timezone.now()

@@ -1,0 +1,244 @@
+"""Schemathesis against a live Hatch: every operation of /api/schema/, with generated input.
+
+Hatch runs under daphne (hatch.testing.live_server) on the test database, with a few real
+records; the schema is fetched from the server itself with a DRF token, and every operation
+is called with input generated from it: valid input (positive), and input that breaks the
+schema on purpose (negative), with a fixed seed and a bounded number of examples each. Each
+response must hold to the contract:
+
+- ``not_a_server_error``: never a 5xx;
+- ``status_code_conformance``: only statuses the schema lists for that operation;
+- ``content_type_conformance``: the documented content type (JSON);
+- ``response_schema_conformance``: the body has the documented shape, errors included.
+
+Generated ids are random UUIDs (404s), so each operation with an id is also called with the
+ids of the records made here, and the send endpoints with a valid request. Every failure is
+collected, not only the first, and the figures (operations, requests) are printed and kept
+as junit properties.
+"""
+
+import time
+from collections import Counter
+
+import pytest
+import requests
+import schemathesis
+from django.conf import settings
+from hypothesis import HealthCheck, Phase, given, seed
+from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from emails import services as email_services
+from hatch.testing import live_server
+from messaging import services
+from messaging.models import Message, MessageStatus
+from messaging.tests.factories import UserFactory
+
+SEED = 20261129
+# Examples per operation and generation mode. 14 operations x 2 modes x 30 is about 850
+# requests, plus the hand-made ones: about 20 s on two cores.
+EXAMPLES = 30
+# Every operation of the schema is fuzzed; fewer would mean the schema lost some.
+OPERATIONS_MIN = 14
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+# Valid requests a generator seldom hits (a real phone number, a real address), sent as is.
+VALID_BODIES = {
+    "/api/send_message": [
+        {"to": "(415) 555-0199", "body": "Your table is ready"},
+        {"to": "Front desk", "body": "Lunch?", "from": "Casey"},
+    ],
+    "/api/send_email": [
+        {
+            "to_email": "ada@example.com",
+            "subject": "Your order",
+            "body": "It ships today.",
+            "cc": "ops@example.com, support@example.com",
+        },
+    ],
+}
+
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+# Hostile requests a schema-driven generator does not make, held to the same checks:
+# (method, path, query, raw body, content type). Each was a 5xx or an HTML error once.
+HOSTILE = [
+    ("GET", "/api/conversations", {"q": "a\x00b"}, None, None),
+    ("GET", "/api/conversations", {"cursor": "\x00", "page_size": "0"}, None, None),
+    ("GET", "/api/conversations", {"page_size": "99999999999999999999"}, None, None),
+    ("GET", "/api/messages", {"cursor": "W10"}, None, None),
+    ("GET", "/api/conversation/{id}/new_messages", {"since": "\x00"}, None, None),
+    ("GET", "/api/conversation/{id}/new_messages", {"since": "9999-99-99T99:99"}, None, None),
+    ("POST", "/api/send_message", {}, DEEP_JSON, "application/json"),
+    ("POST", "/api/send_message", {}, b'{"to": "Bob", "body": NaN}', "application/json"),
+    ("POST", "/api/send_message", {}, b'{"to": "Bob", "body": "\xff"}', "application/json"),
+    ("POST", "/api/send_message", {}, b'{"to": "Bob\\u0000", "body": "x"}', "application/json"),
+    ("POST", "/api/send_message", {}, b'{"to": "\\ud800", "body": "x"}', "application/json"),
+    ("POST", "/api/send_message", {}, b"to=Bob&body=x", "application/x-www-form-urlencoded"),
+    ("POST", "/api/send_message", {}, b"--b\r\n", "multipart/form-data; boundary=b"),
+    ("POST", "/api/send_message", {}, b"[]", "application/json"),
+    ("POST", "/api/send_email", {}, DEEP_JSON, "application/json"),
+    (
+        "POST",
+        "/api/send_email",
+        {},
+        b'{"to_email": "a@b.c", "subject": "s", "body": "b", "cc": "x@y.z,\\u0000"}',
+        "application/json",
+    ),
+    ("POST", "/api/send_email", {}, b"x" * (1024 * 1024 + 1), "application/json"),
+]
+
+pytestmark = [pytest.mark.asgi_server, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def records(transactional_db):
+    """A few records of every kind, so that reads and the retry find something."""
+    user = UserFactory(username="fuzzer")
+    received, _created = services.message_receive(
+        from_contact="+14155550123", to_contact="+15005550006", body="Is my table ready?"
+    )
+    sent = services.message_send(to="+14155550123", body="Yes, come in", sender=None, user=user)
+    Message.objects.filter(id=sent.id).update(status=MessageStatus.FAILED, error_code=30003)
+    internal = services.message_send(to="Front desk", body="Lunch?", sender=None, user=user)
+    email = email_services.email_send(
+        to_email="ada@example.com",
+        subject="Your order",
+        body="It ships today.",
+        from_email=None,
+        html_content="",
+        cc=["ops@example.com"],
+        bcc=None,
+        reply_to="",
+        user=user,
+    )
+    return {
+        "token": Token.objects.create(user=user).key,
+        "conversation": [str(received.conversation_id), str(internal.conversation_id)],
+        "message": [str(received.id), str(sent.id), str(internal.id)],
+        "email": [str(email.id)],
+    }
+
+
+@pytest.fixture
+def fuzz_server(records):
+    """daphne on the test database, with the test process's settings module."""
+    with live_server.for_test_database(settings_module=settings.SETTINGS_MODULE) as server:
+        yield server
+
+
+@pytest.fixture
+def report(record_property, capsys):
+    def report(name: str, value) -> None:
+        record_property(name, value)
+        with capsys.disabled():
+            print(f"\n    {name}: {value}", end="")
+
+    return report
+
+
+def kind_of(path: str) -> str:
+    """Which records an operation's {id} names."""
+    if path.startswith("/api/emails"):
+        return "email"
+    if path.startswith("/api/messages"):
+        return "message"
+    return "conversation"
+
+
+def test_every_operation_holds_to_the_schema_under_generated_input(fuzz_server, records, report):
+    auth = {"Authorization": f"Token {records['token']}"}
+    schema = schemathesis.openapi.from_url(f"{fuzz_server.url}/api/schema/", headers=auth)
+    session = requests.Session()
+    session.headers.update(auth)
+    statuses = Counter()
+    failures = []
+    operations = 0
+    started = time.monotonic()
+
+    def run(case, session=session) -> None:
+        response = case.call(base_url=fuzz_server.url, session=session, timeout=10)
+        statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except (AssertionError, BaseExceptionGroup) as failure:  # Failure, FailureGroup
+            failures.append(f"{case.operation.label}: {failure}\n  {case.as_curl_command()}")
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @seed(SEED)
+            @hypothesis_settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                # Generate and run; a failure is recorded, never shrunk.
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def fuzz(case):
+                run(case)
+
+            fuzz()
+
+        if "{id}" in operation.path:
+            for known_id in records[kind_of(operation.path)]:
+                run(operation.Case(path_parameters={"id": known_id}))
+        for number, body in enumerate(VALID_BODIES.get(operation.path, [])):
+            run(operation.Case(body=body, media_type="application/json"))
+            # Twice with one Idempotency-Key: the second answers the first answer again.
+            key = {"Idempotency-Key": f"fuzz-{operation.path}-{number}"}
+            run(operation.Case(body=body, media_type="application/json", headers=key))
+            run(operation.Case(body=body, media_type="application/json", headers=key))
+        # Without credentials: the documented 401, in the error shape.
+        anonymous = operation.Case(
+            path_parameters={"id": records[kind_of(operation.path)][0]}
+            if "{id}" in operation.path
+            else None
+        )
+        run(anonymous, session=requests.Session())
+
+    conversation = records["conversation"][0]
+    for method, path, query, body, content_type in HOSTILE:
+        operation = schema[path][method]
+        case = operation.Case(
+            path_parameters={"id": conversation} if "{id}" in path else None, query=query
+        )
+        headers = {"Content-Type": content_type} if content_type else {}
+        url = fuzz_server.url + path.replace("{id}", conversation)
+        response = session.request(
+            method, url, params=query, data=body, headers=headers, timeout=10
+        )
+        statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except (AssertionError, BaseExceptionGroup) as failure:
+            failures.append(f"{method} {path} {query} {body!r:.60}: {failure}")
+
+    requests_made = statuses.total()
+    elapsed = time.monotonic() - started
+    report("operations fuzzed", operations)
+    report("requests made", requests_made)
+    report("statuses", dict(sorted(statuses.items())))
+    report("seconds", round(elapsed, 1))
+
+    assert failures == [], f"{len(failures)} responses broke the contract:\n" + "\n".join(
+        failures[:20]
+    )
+    assert operations >= OPERATIONS_MIN
+    assert requests_made >= operations * EXAMPLES
+    assert not any(status >= 500 for status in statuses)

@@ -1,0 +1,101 @@
+"""Every API endpoint and page costs a fixed number of queries, whatever the page size.
+
+A query per row is the classic way a list gets slow as data grows (the seed's list read
+the whole messages table on every request). Each endpoint is called with one row per page
+and with a thousand, over enough data to fill the large page, and must issue the same
+pinned number of queries both times.
+"""
+
+import pytest
+from django.utils import timezone
+
+from emails import services as email_services
+from messaging import services
+from messaging.models import Conversation, Message, MessageStatus
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 60
+
+
+@pytest.fixture
+def data(user):
+    for index in range(ROWS):
+        services.message_send(to=f"Contact {index}", body=f"note {index}", user=user)
+        services.message_receive(
+            from_contact="+14155552671", to_contact="+15005550006", body=f"inbound {index}"
+        )
+        email_services.email_send(
+            to_email=f"pat{index}@example.com", subject="Hi", body="Hello", user=user
+        )
+    thread = Conversation.objects.get(participant_a="+14155552671")
+    assert thread.message_count == ROWS
+    return thread
+
+
+# (path, queries): the token, then what the endpoint needs, never a query per row.
+READS = {
+    "conversation list": ("/api/conversations?page_size={size}", 2),
+    "conversation list, filtered": (
+        "/api/conversations?page_size={size}&channel=internal&q=note",
+        2,
+    ),
+    "thread": ("/api/conversation/{thread}/messages?page_size={size}", 2),
+    "new messages": ("/api/conversation/{thread}/new_messages?since=2000-01-01T00:00:00Z", 3),
+    "message list": ("/api/messages?page_size={size}", 2),
+    "email list": ("/api/emails?page_size={size}", 2),
+}
+
+
+@pytest.mark.parametrize("name", READS)
+def test_reads_cost_the_same_at_any_page_size(name, data, api_client, django_assert_num_queries):
+    path, queries = READS[name]
+    for size in (1, 1000):
+        url = path.format(size=size, thread=data.id)
+        with django_assert_num_queries(queries):
+            response = api_client.get(url)
+        assert response.status_code == 200, response.content
+
+
+def test_a_large_page_holds_every_row(data, api_client):
+    # The pinned counts above are only meaningful if the large page really is large.
+    response = api_client.get(f"/api/conversation/{data.id}/messages?page_size=1000")
+    assert len(response.json()["messages"]) == ROWS
+
+
+# Sends are measured outside a test transaction (transaction=True), as they run in
+# production: in autocommit, where the store is one statement and one commit.
+@pytest.mark.django_db(transaction=True)
+def test_sending_an_internal_message_is_the_token_and_one_statement(
+    api_client, django_assert_num_queries
+):
+    with django_assert_num_queries(2) as captured:
+        response = api_client.post("/api/send_message", {"to": "Dana", "body": "hi"}, format="json")
+    assert response.status_code == 200
+    store = captured.captured_queries[-1]["sql"]
+    assert "messaging_conversation" in store and "messaging_message" in store
+    assert Message.objects.get().status == MessageStatus.DELIVERED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_an_sms_adds_only_the_opt_out_check(
+    api_client, django_assert_num_queries, enqueued_tasks
+):
+    with django_assert_num_queries(3):
+        response = api_client.post(
+            "/api/send_message", {"to": "+14155552671", "body": "hi"}, format="json"
+        )
+    assert response.status_code == 200
+    assert Message.objects.get().status == MessageStatus.QUEUED
+    assert len(enqueued_tasks()) == 1
+
+
+def test_marking_read_costs_the_same_for_any_unread_count(
+    data, api_client, django_assert_num_queries
+):
+    # The token, the conversation, the update in its transaction (a savepoint here, inside
+    # the test's transaction: two more statements), the fresh summary.
+    with django_assert_num_queries(6):
+        response = api_client.post(f"/api/conversations/{data.id}/read")
+    assert response.json()["unread_count"] == 0
+    assert Conversation.objects.get(id=data.id).updated_at <= timezone.now()

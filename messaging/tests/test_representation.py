@@ -1,0 +1,71 @@
+"""The fast JSON builders answer exactly what the documented serializers describe.
+
+messaging.api's serializers are the OpenAPI schema's description of a conversation and a
+message; the API renders with messaging.representation instead (see its docstring). These
+tests render both for the same records and require the same JSON, so the schema cannot
+drift from what clients receive.
+"""
+
+import json
+
+import pytest
+from rest_framework.renderers import JSONRenderer
+
+from hatch.renderers import FastJSONRenderer
+from messaging import services
+from messaging.api import ConversationSerializer, MessageSerializer
+from messaging.models import Conversation, Message
+from messaging.representation import (
+    CONVERSATION_FIELDS,
+    MESSAGE_FIELDS,
+    conversation_data,
+    message_data,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def records(user):
+    services.message_send(to="+1 415 555 2671", body="Hello ünïcode 👋", user=user)
+    services.message_send(to="Dana Scully", body="Internal note", user=user)
+    services.message_receive(
+        from_contact="+14155552671",
+        to_contact="+15005550006",
+        body="",
+        provider_message_id="MM" + "1" * 32,
+        media=[{"url": "https://api.twilio.com/media/1", "content_type": "image/jpeg"}],
+    )
+    return Conversation.objects.all(), Message.objects.all()
+
+
+def test_conversations_render_as_their_serializer_describes(records):
+    conversations, _ = records
+    assert conversations.count() == 2
+    for conversation in conversations:
+        documented = JSONRenderer().render(ConversationSerializer(conversation).data)
+        row = Conversation.objects.filter(pk=conversation.pk).values(*CONVERSATION_FIELDS).get()
+        fast = FastJSONRenderer().render(conversation_data(row))
+        assert json.loads(fast) == json.loads(documented)
+
+
+def test_messages_render_as_their_serializer_describes(records):
+    _, messages = records
+    assert messages.count() == 3
+    for message in messages:
+        documented = JSONRenderer().render(MessageSerializer(message).data)
+        row = Message.objects.filter(pk=message.pk).values(*MESSAGE_FIELDS).get()
+        fast = FastJSONRenderer().render(message_data(row))
+        assert json.loads(fast) == json.loads(documented)
+
+
+def test_times_are_iso_8601_with_their_offset(records):
+    _, messages = records
+    message = messages.first()
+    rendered = json.loads(
+        FastJSONRenderer().render(
+            message_data(Message.objects.filter(pk=message.pk).values(*MESSAGE_FIELDS).get())
+        )
+    )
+    assert rendered["timestamp"] == message.created_at.isoformat()
+    assert rendered["timestamp"].endswith("+00:00")
