@@ -1,9 +1,13 @@
 """Fixtures shared by every app's tests."""
 
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import sync_playwright
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from hatch.testing.browser import CHROMIUM, launch_chromium
 from messaging.tests.factories import UserFactory
 
 
@@ -54,3 +58,34 @@ def enqueued_tasks():
 
     yield read
     default_task_backend.clear()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A real Chromium; a browser test that cannot start it fails (it never skips)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}, and the browser tests need it. "
+            "Install it with `apt-get install chromium`, or set HATCH_CHROMIUM.",
+            pytrace=False,
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API runs an event loop in this thread, and Django refuses ORM
+        # calls from a thread with a running loop unless told that this is deliberate.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def report(record_property, capsys):
+    """Report a figure: kept in the JUnit XML and printed beside the test's dot."""
+
+    def report(name: str, value) -> None:
+        record_property(name, value)
+        with capsys.disabled():
+            print(f"\n    {name}: {value}", end="")
+
+    return report

@@ -138,16 +138,6 @@ def fuzz_server(records):
         yield server
 
 
-@pytest.fixture
-def report(record_property, capsys):
-    def report(name: str, value) -> None:
-        record_property(name, value)
-        with capsys.disabled():
-            print(f"\n    {name}: {value}", end="")
-
-    return report
-
-
 def kind_of(path: str) -> str:
     """Which records an operation's {id} names."""
     if path.startswith("/api/emails"):

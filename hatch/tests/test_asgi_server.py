@@ -39,16 +39,6 @@ def asgi_live_server(transactional_db):
         yield server
 
 
-@pytest.fixture
-def report(record_property, capsys):
-    def report(name: str, value) -> None:
-        record_property(name, value)
-        with capsys.disabled():
-            print(f"\n    {name}: {value}", end="")
-
-    return report
-
-
 def get(server, path: str, headers: dict | None = None) -> http.client.HTTPResponse:
     client = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     client.request("GET", path, headers=headers or {})

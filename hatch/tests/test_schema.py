@@ -7,15 +7,14 @@ Hatch's Content-Security-Policy, with every file from Hatch itself.
 """
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from drf_spectacular.generators import EndpointEnumerator
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from hatch.testing import live_server
-from hatch.testing.browser import CHROMIUM, browser_windows, launch_chromium
+from hatch.testing.browser import browser_windows
 from messaging.models import Message
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -144,19 +143,6 @@ def test_the_schema_and_the_docs_need_a_signed_in_user(anonymous_client, db):
     docs = anonymous_client.get("/api/docs/")
     assert docs.status_code == 302
     assert docs["Location"] == "/accounts/login/?next=/api/docs/"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}.", pytrace=False)
-    with pytest.MonkeyPatch.context() as patch:
-        # Playwright runs an event loop in this thread; the ORM may still be used here.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture

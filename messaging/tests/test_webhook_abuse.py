@@ -247,18 +247,22 @@ def test_a_body_over_the_limit_is_a_json_413_before_any_check(path, settings):
     assert rows() == {"Conversation": 0, "Message": 0, "MessageEvent": 0, "OptOut": 0}
 
 
-def test_an_mms_with_more_media_than_twilio_allows_is_refused_whole():
-    form = inbound_sms(NumMedia="11")
-    for index in range(11):
+def post_mms(media_count: int):
+    """A signed inbound MMS carrying ``media_count`` images."""
+    form = inbound_sms(NumMedia=str(media_count))
+    for index in range(media_count):
         form[f"MediaUrl{index}"] = f"https://api.twilio.com/media/{index}"
         form[f"MediaContentType{index}"] = "image/jpeg"
-
-    response = post(
+    return post(
         INBOUND_PATH,
         urlencode(form),
         content_type=CONTENT_TYPES[0],
         headers={"X-Twilio-Signature": signature_for(INBOUND_PATH, form)},
     )
+
+
+def test_an_mms_with_more_media_than_twilio_allows_is_refused_whole():
+    response = post_mms(11)
 
     assert response.status_code == 400
     assert response.json() == {
@@ -269,17 +273,7 @@ def test_an_mms_with_more_media_than_twilio_allows_is_refused_whole():
 
 
 def test_ten_media_are_all_kept():
-    form = inbound_sms(NumMedia="10")
-    for index in range(10):
-        form[f"MediaUrl{index}"] = f"https://api.twilio.com/media/{index}"
-        form[f"MediaContentType{index}"] = "image/jpeg"
-
-    response = post(
-        INBOUND_PATH,
-        urlencode(form),
-        content_type=CONTENT_TYPES[0],
-        headers={"X-Twilio-Signature": signature_for(INBOUND_PATH, form)},
-    )
+    response = post_mms(10)
 
     assert response.status_code == 200
     assert len(Message.objects.get().media) == 10
