@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.tasks import Task, task_backends
 from django.utils import timezone
 
@@ -156,18 +156,22 @@ class Outbox:
         )
 
     def claim(self, record_id: str):
+        """Move a due queued record to "sending" and return it; None if it is not ours.
+
+        A compare-and-swap: of two workers holding the same task only one matches. One
+        statement that answers the claimed row (UPDATE ... RETURNING), since every send
+        pays for it.
+        """
         now = timezone.now()
-        claimed = (
-            self.model.objects.filter(id=record_id, status=QUEUED)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .update(
-                status=SENDING,
-                claimed_at=now,
-                attempt_count=F("attempt_count") + 1,
-                updated_at=now,
-            )
+        table = self.model._meta.db_table
+        claimed = self.model.objects.raw(
+            f'UPDATE "{table}" SET status = %s, claimed_at = %s, '  # noqa: S608 (model names)
+            "attempt_count = attempt_count + 1, updated_at = %s "
+            "WHERE id = %s AND status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+            "RETURNING *",
+            [SENDING, now, now, self.model._meta.pk.to_python(record_id), QUEUED, now],
         )
-        return self.model.objects.get(id=record_id) if claimed else None
+        return next(iter(claimed), None)
 
     def enqueue(self, record_id: str, *, run_after: datetime | None = None) -> None:
         """Queue a delivery; with a time, as a deferred task where the backend can defer."""

@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from hatch.delivery import Outbox, ProviderError
@@ -64,14 +66,23 @@ class SmsOutbox(Outbox):
         publish_message_changed(record_id)
 
     def apply_success(self, record: Message, result: SmsSendResult, now: datetime) -> None:
-        message = Message.objects.select_for_update().get(pk=record.pk)
-        message.provider_message_id = message.provider_message_id or result.provider_message_id
-        message.num_segments = result.num_segments or message.num_segments
-        message.sent_at = message.sent_at or now
-        if STATUS_RANK[message.status] < STATUS_RANK[MessageStatus.SENT]:
-            message.status = MessageStatus.SENT
-        message.save(
-            update_fields=["provider_message_id", "num_segments", "sent_at", "status", "updated_at"]
+        # One UPDATE that keeps whatever a status callback already wrote (it may have
+        # outrun the worker): the first SID and send time stay, and the status only moves
+        # up to "sent".
+        not_yet_sent = [
+            s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[MessageStatus.SENT]
+        ]
+        Message.objects.filter(pk=record.pk).update(
+            provider_message_id=Coalesce(
+                F("provider_message_id"), Value(result.provider_message_id)
+            ),
+            num_segments=Value(result.num_segments) if result.num_segments else F("num_segments"),
+            sent_at=Coalesce(F("sent_at"), Value(now)),
+            status=Case(
+                When(status__in=not_yet_sent, then=Value(MessageStatus.SENT)),
+                default=F("status"),
+            ),
+            updated_at=now,
         )
 
     def apply_permanent_failure(self, record: Message, error: ProviderError) -> None:
