@@ -3,11 +3,9 @@
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from hatch.testing.browser import CHROMIUM, launch_chromium
 from messaging.tests.factories import UserFactory
 
 
@@ -63,6 +61,12 @@ def enqueued_tasks():
 @pytest.fixture(scope="module")
 def chromium():
     """A real Chromium; a browser test that cannot start it fails (it never skips)."""
+    # Imported here: Playwright takes a quarter of a second to import, and most runs
+    # start no browser.
+    from playwright.sync_api import sync_playwright
+
+    from hatch.testing.browser import CHROMIUM, launch_chromium
+
     if not Path(CHROMIUM).exists():
         pytest.fail(
             f"Chromium is not installed at {CHROMIUM}, and the browser tests need it. "

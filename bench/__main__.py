@@ -189,12 +189,12 @@ def delete_bench_rows(url: str) -> None:
         conn.execute("DELETE FROM django_tasks_database_dbtaskresult")
 
 
-def connections_held(url: str, database: str) -> int:
-    with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [database],
-        ).fetchone()[0]
+def connections_held(conn: psycopg.Connection, database: str) -> int:
+    """Connections to `database`, less `conn` (autocommit: a fresh snapshot each call)."""
+    return conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+        [database],
+    ).fetchone()[0]
 
 
 # ---------------------------------------------------------------------------- processes
@@ -439,16 +439,18 @@ class Sampler:
         self._thread.join()
 
     def _loop(self):
-        while not self._stop.wait(0.5):
-            # Less one: the sampler's own connection is not counted (pg_backend_pid).
-            self.max_connections = max(
-                self.max_connections, connections_held(self.url, self.database)
-            )
-            workers = worker_pids(self.master)
-            self.max_rss_mb = max(self.max_rss_mb, rss_mb(workers))
-            by_pid = connections_by_pid(self.url)
-            web = sum(by_pid.get(pid, 0) for pid in [self.master, *workers])
-            self.max_web_connections = max(self.max_web_connections, web)
+        # One connection for the whole run: a new one per sample would start a backend
+        # process on the measured server twice a second.
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.5):
+                self.max_connections = max(
+                    self.max_connections, connections_held(conn, self.database)
+                )
+                workers = worker_pids(self.master)
+                self.max_rss_mb = max(self.max_rss_mb, rss_mb(workers))
+                by_pid = connections_by_pid(self.url)
+                web = sum(by_pid.get(pid, 0) for pid in [self.master, *workers])
+                self.max_web_connections = max(self.max_web_connections, web)
 
 
 # ---------------------------------------------------------------------------- the SMS pipeline
@@ -724,7 +726,8 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
         settle(url)
         delete_bench_rows(url)
         database = dataset["database"]
-        held = {"idle": connections_held(url, database)}
+        with psycopg.connect(url, autocommit=True) as conn:
+            held = {"idle": connections_held(conn, database)}
         for workload in args.workloads:
             target, recipients = targets[workload]
             for connections in args.connections:
@@ -749,8 +752,9 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
                     f"median {run['median_ms']} ms  p99 {run['p99_ms']} ms  "
                     f"errors {run['errors']}"
                 )
-                if workload.startswith("send"):
-                    settle(url)
+                if not workload.startswith("send"):
+                    continue
+                settle(url)
                 if workload == "send_sms" and args.delivery_workers:
                     stats = pipeline_stats(url, timeout=max(60.0, 20 * args.duration))
                     stats["connections"] = connections
@@ -760,8 +764,7 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
                         f"{stats['messages_per_s']} msg/s, median delay "
                         f"{stats['median_delay_ms']} ms"
                     )
-                if workload.startswith("send"):
-                    delete_bench_rows(url)
+                delete_bench_rows(url)
         held["web_worker_rss_mb"] = round(rss_mb(worker_pids(server.pid)), 1)
         result["server"].update(held)
     finally:

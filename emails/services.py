@@ -261,21 +261,7 @@ def emails_retry_failed(
             .values_list("id", flat=True)
         )
         if requeued and not dry_run:
-            now = timezone.now()
-            Email.objects.filter(id__in=requeued).update(
-                status=EmailStatus.QUEUED,
-                next_attempt_at=now,
-                attempt_count=0,
-                error_code="",
-                error_message="",
-                provider_message_id=None,
-                provider_response=None,
-                sent_at=None,
-                updated_at=now,
-            )
-            for pk in requeued:
-                transaction.on_commit(lambda pk=pk: email_outbox.enqueue(pk), robust=True)
-                publish_email_changed(pk)
+            email_outbox.requeue(requeued, error_code="", provider_response=None)
     return requeued
 
 

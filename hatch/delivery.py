@@ -65,7 +65,6 @@ class ProviderError(Exception):
         self.message = message
         self.code = str(code or (AMBIGUOUS if ambiguous else ""))
         self.permanent = permanent
-        self.ambiguous = ambiguous
 
 
 def retry_delay(attempt_number: int) -> timedelta:
@@ -162,14 +161,18 @@ class Outbox:
         statement that answers the claimed row (UPDATE ... RETURNING), since every send
         pays for it.
         """
-        now = timezone.now()
+        # A raw query's values as the fields would write them: SQLite (development) takes
+        # neither a UUID nor an aware datetime as they are.
+        pk = self.model._meta.pk
+        record_id = pk.get_db_prep_value(pk.to_python(record_id), connection)
+        now = self.model._meta.get_field("claimed_at").get_db_prep_value(timezone.now(), connection)
         table = self.model._meta.db_table
         claimed = self.model.objects.raw(
             f'UPDATE "{table}" SET status = %s, claimed_at = %s, '  # noqa: S608 (model names)
             "attempt_count = attempt_count + 1, updated_at = %s "
             "WHERE id = %s AND status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
             "RETURNING *",
-            [SENDING, now, now, self.model._meta.pk.to_python(record_id), QUEUED, now],
+            [SENDING, now, now, record_id, QUEUED, now],
         )
         return next(iter(claimed), None)
 
@@ -181,6 +184,29 @@ class Outbox:
                 return  # e.g. the immediate backend; the sweeper picks the record up when due
             task = task.using(run_after=run_after)
         task.enqueue(str(record_id))
+
+    def requeue(self, record_ids: list, **cleared) -> None:
+        """Put records back in the queue, due now, with a fresh attempt budget; enqueue each
+        after commit and tell open inboxes. Call inside the transaction that chose them.
+
+        The columns that describe the previous try are emptied so that the next try and its
+        provider events write their own: the common ones here, the channel's own in
+        ``cleared`` (column=empty value). The attempts and events keep the history.
+        """
+        now = timezone.now()
+        self.model.objects.filter(id__in=record_ids).update(
+            status=QUEUED,
+            next_attempt_at=now,
+            attempt_count=0,
+            error_message="",
+            provider_message_id=None,
+            sent_at=None,
+            updated_at=now,
+            **cleared,
+        )
+        for record_id in record_ids:
+            transaction.on_commit(lambda pk=record_id: self.enqueue(pk), robust=True)
+            self.publish(record_id)
 
     def sweep(self) -> dict[str, int]:
         """Re-enqueue lost queued records and re-queue records stuck in "sending"."""
@@ -260,8 +286,8 @@ class Outbox:
 
     def _reconcile_stuck(self, record) -> bool:
         """For a record left "sending" at its last attempt: adopt it if it did arrive."""
-        since = self.ambiguous_since(record) or record.claimed_at
-        since = min(since, record.claimed_at)
+        # The claim being given up has no attempt row yet: it counts as ambiguous too.
+        since = min(self.ambiguous_since(record) or record.claimed_at, record.claimed_at)
         try:
             found = self.find_sent(record, since)
         except ProviderError as error:

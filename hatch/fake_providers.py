@@ -169,7 +169,7 @@ class Reply:
     @classmethod
     def stall(cls, seconds: float) -> Reply:
         """Wait ``seconds`` and hang up without accepting: a provider stuck before the send."""
-        return cls(drop=True, delay=seconds)
+        return cls.disconnect(delay=seconds)
 
     @classmethod
     def reply_lost(cls, seconds: float) -> Reply:
@@ -640,7 +640,7 @@ class FakeProviders:
                 continue
             if from_ and message["from"] != from_:
                 continue
-            sent = _parse_rfc2822(message["date_sent"] or message["date_created"])
+            sent = parsedate_to_datetime(message["date_sent"] or message["date_created"])
             if sent_on and not sent_on.matches(sent, "="):
                 continue
             if sent_before and not sent_before.matches(sent, "<"):
@@ -698,10 +698,6 @@ class FakeProviders:
 def _public(message: dict[str, Any]) -> dict[str, Any]:
     """A stored message as Twilio shows it (without the fake's own bookkeeping)."""
     return {key: value for key, value in message.items() if not key.startswith("_")}
-
-
-def _parse_rfc2822(text: str) -> datetime:
-    return parsedate_to_datetime(text)
 
 
 @dataclass(frozen=True)

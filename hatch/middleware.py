@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.deprecation import MiddlewareMixin
 
+from hatch.views import MACHINE_PREFIXES
+
 logger = logging.getLogger(__name__)
 
 # Seconds a client is asked to wait: about how long a PostgreSQL restart takes.
@@ -25,8 +27,6 @@ UNAVAILABLE_MESSAGE = (
     "The service is briefly unavailable (its database cannot be reached). "
     f"Try again in {RETRY_AFTER_SECONDS} seconds."
 )
-# Requests under these prefixes are made by programs: they get JSON, not a page.
-_MACHINE_PREFIXES = ("/api/", "/webhooks/", "/health")
 _UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError)
 
 
@@ -46,7 +46,7 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
 
 
 def database_unavailable_response(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith(_MACHINE_PREFIXES):
+    if request.path.startswith(MACHINE_PREFIXES):
         response = JsonResponse({"error": UNAVAILABLE_MESSAGE}, status=503)
     else:
         response = HttpResponse(loader.render_to_string("503.html"), status=503)

@@ -21,6 +21,8 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from hatch.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
 
 class ErrorSerializer(serializers.Serializer):
     """Every 4xx answer of the API (``hatch.api.exception_handler``)."""
@@ -101,7 +103,10 @@ PAGE_SIZE = OpenApiParameter(
     type=OpenApiTypes.INT,
     location=OpenApiParameter.QUERY,
     required=False,
-    description="Rows per page, 1 to 1000 (default 50). Another value is a 400.",
+    description=(
+        f"Rows per page, 1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE}). "
+        "Another value is a 400."
+    ),
 )
 CURSOR = OpenApiParameter(
     name="cursor",

@@ -33,7 +33,7 @@ class SendRateThrottle(UserRateThrottle):
             return True
         if allowed:
             return True
-        count, period = settings.SEND_RATE_LIMIT.split("/")
+        count, period = self.rate.split("/")  # read once, in __init__ (get_rate)
         raise Throttled(
             wait=self.wait(),
             detail=f"Too many sends: at most {count} per {_PERIODS[period[0]]} for each user.",

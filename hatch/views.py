@@ -11,7 +11,7 @@ from hatch.api import body_too_large_message
 logger = logging.getLogger(__name__)
 
 # Requests under these prefixes are made by programs: they get JSON errors, not pages.
-_MACHINE_PREFIXES = ("/api/", "/webhooks/", "/health")
+MACHINE_PREFIXES = ("/api/", "/webhooks/", "/health")
 
 
 @require_GET
@@ -35,19 +35,19 @@ def bad_request(request, exception):
         status, message = 413, body_too_large_message()
     else:
         status, message = 400, "The request was malformed or had too many fields."
-    if request.path.startswith(_MACHINE_PREFIXES):
+    if request.path.startswith(MACHINE_PREFIXES):
         return JsonResponse({"error": message}, status=status)
     return render(request, "400.html", {"status": status, "message": message}, status=status)
 
 
 def page_not_found(request, exception):
-    if request.path.startswith(_MACHINE_PREFIXES):
+    if request.path.startswith(MACHINE_PREFIXES):
         return JsonResponse({"error": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
-    if request.path.startswith(_MACHINE_PREFIXES):
+    if request.path.startswith(MACHINE_PREFIXES):
         return JsonResponse(
             {"error": "Internal server error. The team has been notified."}, status=500
         )

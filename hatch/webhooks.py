@@ -11,14 +11,12 @@ down). Every error is JSON ``{"error": ...}``, never Django's HTML page.
 import logging
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-
-from hatch.api import body_too_large_message
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +27,11 @@ class WebhookView(View):
     provider = ""
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        try:
-            # Read the body once, within the limit, before anything parses it; otherwise
-            # Django's generic HTML 400 page answers, unlike every other error here.
-            request.body  # noqa: B018
-        except RequestDataTooBig:
-            logger.warning("%s webhook %s: body too large", self.provider, request.path)
-            return JsonResponse({"error": body_too_large_message()}, status=413)
+        # Read whole before the form is parsed, so that it stays readable for a signature
+        # over the raw body (a multipart form would otherwise be streamed away). A body over
+        # DATA_UPLOAD_MAX_MEMORY_SIZE never gets here: RequestBodyLimitMiddleware has
+        # answered it with the API's JSON 413.
+        request.body  # noqa: B018
         try:
             # Parsed here, where a form nobody could have signed is a JSON 400, rather than
             # inside the signature check, where Django would answer its HTML page.

@@ -241,7 +241,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
                 field="since",
             )
         messages = selectors.conversation_messages_since(conversation=conversation, since=since)
-        return Response({"messages": [message_data(row_of(m, MESSAGE_FIELDS)) for m in messages]})
+        return Response({"messages": list(map(message_data, messages.values(*MESSAGE_FIELDS)))})
 
 
 def _parse_iso_datetime(raw: str):

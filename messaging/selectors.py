@@ -74,13 +74,13 @@ def conversation_messages(*, conversation_id: object) -> QuerySet[Message]:
     return Message.objects.filter(conversation_id=conversation_id)
 
 
-def conversation_messages_since(*, conversation: Conversation, since: datetime) -> list[Message]:
+def conversation_messages_since(
+    *, conversation: Conversation, since: datetime
+) -> QuerySet[Message]:
     """Messages created after ``since``, oldest first (at most NEW_MESSAGES_LIMIT)."""
-    return list(
-        Message.objects.filter(conversation=conversation, created_at__gt=since).order_by(
-            "created_at", "id"
-        )[:NEW_MESSAGES_LIMIT]
-    )
+    return Message.objects.filter(conversation=conversation, created_at__gt=since).order_by(
+        "created_at", "id"
+    )[:NEW_MESSAGES_LIMIT]
 
 
 def message_list() -> QuerySet[Message]:

@@ -85,7 +85,6 @@ def message_send(
 
     now = timezone.now()
     message = Message(
-        conversation_id=conversation_id_for(from_contact.value, recipient.value),
         to_contact=recipient.value,
         from_contact=from_contact.value,
         body=body,
@@ -134,7 +133,6 @@ def message_receive(
     try:
         with transaction.atomic():
             message = Message(
-                conversation_id=conversation_id_for(recipient.value, sender.value),
                 to_contact=recipient.value,
                 from_contact=sender.value,
                 body=body,
@@ -329,7 +327,7 @@ def conversation_preview(body: str) -> str:
 def _store_message(message: Message, *, own: Contact, other: Contact, unread: bool = False):
     """Insert a new message and create or update its conversation's summary, in ONE statement.
 
-    ``message`` is unsaved, its conversation id already derived from ``own`` and ``other``.
+    ``message`` is unsaved; its conversation is the one between ``own`` and ``other``.
     One statement is one round trip and, outside a transaction, one commit: a send is bound
     by round trips and the commit's flush, not by Python (see bench/). The upsert's row lock
     serialises concurrent writers to the same conversation, and the summary only moves
@@ -338,6 +336,7 @@ def _store_message(message: Message, *, own: Contact, other: Contact, unread: bo
     insert would; post_save is then sent as Model.save sends it, so its receivers (the SMS
     outbox's enqueue) see every new message, and the inbox is told with the rows in hand.
     """
+    message.conversation_id = conversation_id_for(own.value, other.value)
     preview = conversation_preview(message.body)
     first, second = sorted([own.value, other.value])
     conversation = Conversation(
@@ -520,20 +519,7 @@ def messages_retry_failed(
         requeued = [pk for pk, phone in candidates if phone not in opted_out_phones]
         opted_out = [pk for pk, phone in candidates if phone in opted_out_phones]
         if requeued and not dry_run:
-            now = timezone.now()
-            Message.objects.filter(id__in=requeued).update(
-                status=MessageStatus.QUEUED,
-                next_attempt_at=now,
-                attempt_count=0,
-                error_code=None,
-                error_message="",
-                provider_message_id=None,
-                sent_at=None,
-                updated_at=now,
-            )
-            for pk in requeued:
-                transaction.on_commit(lambda pk=pk: sms_outbox.enqueue(pk), robust=True)
-                publish_message_changed(pk)
+            sms_outbox.requeue(requeued, error_code=None)
     return {"requeued": requeued, "opted_out": opted_out}
 
 

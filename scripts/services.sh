@@ -1,11 +1,42 @@
 #!/usr/bin/env bash
-# Makes sure the services the test suite talks to are up: PostgreSQL, Redis (the channel
-# layer test) and Chromium (the browser tests). Starts or installs what is missing where it
-# can, and says what it did.
+# Makes sure the services the test suite talks to are up: PostgreSQL (and its server
+# programs, for the fault suite's throwaway cluster), Redis (the channel layer test),
+# Chromium (the browser tests) and wrk (the benchmark's smoke test). Starts or installs what
+# is missing where it can, and says what it did.
 set -euo pipefail
+
+# apt_install PACKAGE PURPOSE: installs a Debian package when this runs as root with
+# apt-get, updating the package lists once; fails (status 1) where it cannot.
+apt_updated=""
+apt_install() {
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+    echo "services: installing $1 for $2 (apt-get install $1)"
+    export DEBIAN_FRONTEND=noninteractive
+    if [ -z "$apt_updated" ]; then
+        apt-get update -qq || return 1
+        apt_updated=1
+    fi
+    apt-get install -y -qq "$1" >/dev/null
+}
 
 pg_host=127.0.0.1
 pg_port=5432
+
+# The fault suite runs initdb and pg_ctl itself (hatch/tests/faults/throwaway_postgres.py).
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
+    if [ "$(id -u)" = 0 ] && ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
+        # The package's main cluster (made by pg_createcluster, which reads this) trusts
+        # local TCP connections, as the tests' postgres@127.0.0.1 does (README).
+        mkdir -p /etc/postgresql-common/createcluster.d
+        echo "initdb_options = '--auth-local=peer --auth-host=trust'" \
+            >/etc/postgresql-common/createcluster.d/hatch-tests.conf
+    fi
+    if ! apt_install postgresql "the database and the fault suite"; then
+        echo "services: the fault suite needs PostgreSQL's server programs (initdb, pg_ctl)." >&2
+        echo "  Install them (sudo apt-get install postgresql)." >&2
+        exit 1
+    fi
+fi
 
 if ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
     if command -v pg_ctlcluster >/dev/null && [ -n "$(ls /etc/postgresql 2>/dev/null)" ]; then
@@ -34,12 +65,7 @@ redis_answers() {
 }
 
 if ! redis_answers; then
-    if ! command -v redis-server >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "services: installing Redis for the channel layer test (apt-get install redis-server)"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq redis-server >/dev/null
-    fi
+    command -v redis-server >/dev/null || apt_install redis-server "the channel layer test" || true
     if command -v redis-server >/dev/null; then
         echo "services: starting Redis on $redis_host:$redis_port (no persistence)"
         redis-server --daemonize yes --bind "$redis_host" --port "$redis_port" --save "" --appendonly no >/dev/null
@@ -53,29 +79,15 @@ if ! redis_answers; then
 fi
 
 chromium=${HATCH_CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$chromium" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "services: installing Chromium for the browser tests (apt-get install chromium)"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq chromium >/dev/null
-    else
-        echo "services: the browser tests need Chromium at $chromium." >&2
-        echo "  Install it (sudo apt-get install chromium) or set HATCH_CHROMIUM." >&2
-        exit 1
-    fi
+if [ ! -x "$chromium" ] && ! apt_install chromium "the browser tests"; then
+    echo "services: the browser tests need Chromium at $chromium." >&2
+    echo "  Install it (sudo apt-get install chromium) or set HATCH_CHROMIUM." >&2
+    exit 1
 fi
 
 # wrk: the load generator of the benchmark's smoke test (bench/tests).
-if ! command -v wrk >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "services: installing wrk for the benchmark's smoke test (apt-get install wrk)"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq wrk >/dev/null
-    else
-        echo "services: the benchmark's smoke test needs wrk." >&2
-        echo "  Install it (sudo apt-get install wrk)." >&2
-        exit 1
-    fi
+if ! command -v wrk >/dev/null && ! apt_install wrk "the benchmark's smoke test"; then
+    echo "services: the benchmark's smoke test needs wrk." >&2
+    echo "  Install it (sudo apt-get install wrk)." >&2
+    exit 1
 fi

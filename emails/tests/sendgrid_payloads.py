@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 EVENTS_PATH = "/webhooks/sendgrid/events"
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
+CUSTOMER = "customer@example.com"  # the recipient of the tests' emails
 
 # Each event type's own fields, as SendGrid's docs and captured batches show them.
 _EXTRA_FIELDS = {

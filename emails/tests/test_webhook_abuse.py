@@ -10,21 +10,17 @@ import json
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from emails import services
-from emails.models import Email, EmailEvent, EmailStatus
+from emails.models import Email, EmailEvent
 from emails.tests.sendgrid_payloads import (
     EVENTS_PATH,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    SigningKey,
     encode,
     event,
-    x_message_id,
 )
 
 pytestmark = pytest.mark.django_db
@@ -57,23 +53,6 @@ CONTENT_TYPES = [
     "text/plain",
     "",
 ]
-
-
-@pytest.fixture
-def key(settings):
-    signing_key = SigningKey()
-    settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signing_key.public_key
-    return signing_key
-
-
-@pytest.fixture
-def sent_email():
-    email = services.email_send(to_email="ada@example.com", subject="Receipt", body="Thanks")
-    Email.objects.filter(id=email.id).update(
-        status=EmailStatus.SENT, provider_message_id=x_message_id(), sent_at=timezone.now()
-    )
-    email.refresh_from_db()
-    return email
 
 
 def rows() -> dict[str, int]:

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
-from django.utils import timezone
 from sendgrid.helpers.eventwebhook import EventWebhook
 
 from emails import services
 from emails.models import Email, EmailEvent, EmailStatus
 from emails.tests.sendgrid_payloads import (
+    CUSTOMER,
     EVENTS_PATH,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -29,27 +29,6 @@ from emails.tests.sendgrid_payloads import (
 )
 
 pytestmark = pytest.mark.django_db
-
-CUSTOMER = "customer@example.com"
-
-
-@pytest.fixture
-def key(settings):
-    """The key pair SendGrid signs with; its public half is configured in Hatch."""
-    signing_key = SigningKey()
-    settings.SENDGRID_WEBHOOK_PUBLIC_KEY = signing_key.public_key
-    return signing_key
-
-
-@pytest.fixture
-def sent_email():
-    """An email SendGrid has accepted: status "sent", its X-Message-Id stored."""
-    email = services.email_send(to_email=CUSTOMER, subject="Your receipt", body="Thank you!")
-    Email.objects.filter(id=email.id).update(
-        status=EmailStatus.SENT, provider_message_id=x_message_id(), sent_at=timezone.now()
-    )
-    email.refresh_from_db()
-    return email
 
 
 def event_for(email: Email, kind: str, **kwargs) -> dict:

@@ -197,6 +197,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def run_manage_command(
+    *args: str, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess:
+    """``python manage.py <args>`` in a child process with exactly ``env``, output captured.
+
+    Never raises on failure: the caller judges ``returncode`` and shows what it needs.
+    """
+    # A fixed program; the arguments come from the calling test, never from outside.
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def database_url(settings_dict: dict) -> str:
     """A ``postgres://`` URL for a Django PostgreSQL connection's settings."""
     user = quote(settings_dict.get("USER") or "", safe="")

@@ -7,11 +7,8 @@ a fresh interpreter with development settings.
 """
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[2]
+from hatch.testing.live_server import run_manage_command
 
 SCRIPT = """
 from messaging import services
@@ -42,15 +39,7 @@ def test_the_development_commands_run_on_sqlite(tmp_path):
     }
 
     def manage(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        result = run_manage_command(*args, env=env)
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout
 

@@ -1,6 +1,7 @@
 """Idempotency-Key on POST /api/send_message and /api/send_email (hatch.idempotency)."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -215,19 +216,15 @@ def test_two_requests_at_once_with_one_key_store_exactly_one_message(monkeypatch
         return answer
 
     monkeypatch.setattr(hatch.idempotency, "_stored_answer", lookup_then_wait)
-    responses = []
 
-    def send():
+    def send(_):
         try:
-            responses.append(send_sms(token_client_for_thread(user), "same-moment"))
+            return send_sms(token_client_for_thread(user), "same-moment")
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(send, range(2), timeout=30))
     # The threads' connections went back to this process's pool, which would keep them open
     # for later tests (test_asgi_server counts connections): close them.
     connection.close()

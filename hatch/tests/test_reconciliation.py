@@ -47,9 +47,20 @@ def attempts(record) -> list[tuple[str, str]]:
     return [(a.outcome, a.error_code) for a in record.attempts.all()]
 
 
-def settle(fake) -> None:
+def settle() -> None:
     """Wait for answers still held by the fake (it records a request once answered)."""
     time.sleep(TIMEOUT * 3 + 0.2)
+
+
+def twilio(fake, **options) -> TwilioSmsProvider:
+    """The Twilio provider, talking to the fake, with a timeout no look-up reaches."""
+    return TwilioSmsProvider(
+        account_sid=fake.account_sid,
+        auth_token=fake.auth_token,
+        base_url=fake.base_url,
+        timeout=2,
+        **options,
+    )
 
 
 def lookups(fake) -> list:
@@ -62,7 +73,7 @@ def test_an_sms_accepted_but_unanswered_is_adopted_not_sent_again(fake):
 
     assert deliver_now(message) == "queued"
     assert deliver_now(message) == "sent"
-    settle(fake)
+    settle()
 
     [accepted] = fake.twilio_messages()
     message.refresh_from_db()
@@ -121,7 +132,7 @@ def test_a_failed_look_up_sends_nothing_and_the_next_attempt_looks_again(fake):
     assert deliver_now(message) == "queued"
     fake.set_mode("twilio", None)
     assert deliver_now(message) == "sent"
-    settle(fake)
+    settle()
 
     assert len(fake.twilio_messages()) == 1
     assert [code for _, code in attempts(message)] == [AMBIGUOUS, LOOKUP_FAILED, RECONCILED]
@@ -144,12 +155,7 @@ def test_an_identical_text_already_matched_to_another_message_is_not_adopted(fak
 
 
 def test_a_message_older_than_the_ambiguous_attempt_is_not_adopted(fake):
-    provider = TwilioSmsProvider(
-        account_sid=fake.account_sid,
-        auth_token=fake.auth_token,
-        base_url=fake.base_url,
-        timeout=2,
-    )
+    provider = twilio(fake)
     sid = provider.send(
         to=TO, from_="+15005550006", body="Old", status_callback=""
     ).provider_message_id
@@ -185,13 +191,7 @@ def test_a_message_older_than_the_ambiguous_attempt_is_not_adopted(fake):
 
 def test_a_messaging_service_send_is_found_by_its_service(fake):
     service = "MG" + "1" * 32
-    provider = TwilioSmsProvider(
-        account_sid=fake.account_sid,
-        auth_token=fake.auth_token,
-        base_url=fake.base_url,
-        timeout=2,
-        messaging_service_sid=service,
-    )
+    provider = twilio(fake, messaging_service_sid=service)
     sid = provider.send(
         to=TO, from_="+15005550006", body="Hi", status_callback=""
     ).provider_message_id
@@ -202,9 +202,7 @@ def test_a_messaging_service_send_is_found_by_its_service(fake):
 
 
 def test_the_look_up_failing_raises_a_provider_error(fake):
-    provider = TwilioSmsProvider(
-        account_sid=fake.account_sid, auth_token=fake.auth_token, base_url=fake.base_url, timeout=2
-    )
+    provider = twilio(fake)
     fake.set_mode("twilio", Reply.twilio_error(503, 20503, "Service Unavailable"))
     with pytest.raises(ProviderError) as excinfo:
         provider.find_sent(to=TO, from_="+15005550006", body="Hi", since=timezone.now())
@@ -225,7 +223,7 @@ def test_an_email_accepted_but_unanswered_is_sent_again_sendgrid_cannot_be_asked
 
     assert deliver_now(email) == "queued"
     assert deliver_now(email) == "sent"
-    settle(fake)
+    settle()
 
     assert len(fake.sendgrid_mails()) == 2
     assert attempts(email) == [(AttemptOutcome.RETRY, AMBIGUOUS), (AttemptOutcome.SENT, "")]

@@ -92,12 +92,9 @@ class TwilioSmsProvider(SmsProvider):
         # before midnight. The exact instant is checked on date_created below.
         day = (since - timedelta(days=1)).date().isoformat()
         filters = {"to": to, "date_sent_after": day}
-        if self.messaging_service_sid:
-            # The service picks the sender number: match the service instead.
-            wanted = {"messaging_service_sid": self.messaging_service_sid}
-        else:
-            filters["from_"] = from_
-            wanted = {}
+        service = self.messaging_service_sid
+        if not service:
+            filters["from_"] = from_  # else the service picks the number: match the service
         # Twilio stamps date_created in whole seconds, and its clock is not ours.
         earliest = since - timedelta(seconds=CLOCK_SLACK_SECONDS)
         candidates = []
@@ -112,7 +109,7 @@ class TwilioSmsProvider(SmsProvider):
                     and message.date_created is not None
                     and message.date_created >= earliest
                     and message.sid not in exclude
-                    and all(getattr(message, key) == value for key, value in wanted.items())
+                    and (not service or message.messaging_service_sid == service)
                 ):
                     candidates.append(message)
         except (TwilioRestException, TwilioServiceException) as error:

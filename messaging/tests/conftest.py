@@ -1,7 +1,9 @@
-"""Fixtures of the inbox's browser tests."""
+"""Fixtures of the inbox's tests."""
 
 import pytest
 
+from emails import services as email_services
+from emails.tests import sendgrid_payloads as sendgrid
 from messaging.tests.factories import UserFactory
 
 
@@ -20,3 +22,29 @@ def no_events_from_the_test_process(monkeypatch):
 @pytest.fixture
 def casey():
     return UserFactory(username="casey", first_name="Casey", last_name="Jones")
+
+
+@pytest.fixture
+def send_delivered_email():
+    """Sends an email to pat@example.com that SendGrid then reports processed and delivered."""
+
+    def send(*, user):
+        email = email_services.email_send(
+            to_email="pat@example.com", subject="Your order", body="It shipped.", user=user
+        )
+        message_id = sendgrid.x_message_id()
+        email_services.email_events_apply(
+            events=[
+                sendgrid.event(
+                    kind,
+                    email="pat@example.com",
+                    message_id=message_id,
+                    hatch_email_id=str(email.id),
+                    timestamp=1732890000 + offset,
+                )
+                for offset, kind in enumerate(["processed", "delivered"])
+            ]
+        )
+        return email
+
+    return send

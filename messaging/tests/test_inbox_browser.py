@@ -21,7 +21,6 @@ from playwright.sync_api import expect
 
 from emails import services as email_services
 from emails.models import Email
-from emails.tests import sendgrid_payloads as sendgrid
 from hatch.testing.browser import browser_windows
 from messaging import services
 from messaging.models import Channel, Conversation, Direction, Message, MessageStatus, OptOut
@@ -571,23 +570,10 @@ def test_a_failed_sms_shows_the_reason_and_retry_queues_it_again(sign_in, casey)
     assert message.status == MessageStatus.QUEUED
 
 
-def test_emails_view_lists_emails_with_their_status_and_events(sign_in, casey):
-    delivered = email_services.email_send(
-        to_email="pat@example.com", subject="Your order", body="It shipped.", user=casey
-    )
-    message_id = sendgrid.x_message_id()
-    email_services.email_events_apply(
-        events=[
-            sendgrid.event(
-                kind,
-                email="pat@example.com",
-                message_id=message_id,
-                hatch_email_id=str(delivered.id),
-                timestamp=1732890000 + offset,
-            )
-            for offset, kind in enumerate(["processed", "delivered"])
-        ]
-    )
+def test_emails_view_lists_emails_with_their_status_and_events(
+    sign_in, casey, send_delivered_email
+):
+    delivered = send_delivered_email(user=casey)
     queued = email_services.email_send(
         to_email="sam@example.com", subject="Welcome", body="Hello.", user=casey
     )

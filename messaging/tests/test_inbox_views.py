@@ -10,8 +10,6 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from emails import services as email_services
-from emails.tests import sendgrid_payloads as sendgrid
 from messaging import services
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -204,24 +202,9 @@ def test_inbox_reads_no_data_while_rendering(signed_in_client, django_assert_num
 
 
 def test_email_detail_lists_the_providers_events_for_the_emails_view(
-    api_client, user, django_assert_num_queries
+    api_client, user, send_delivered_email, django_assert_num_queries
 ):
-    email = email_services.email_send(
-        to_email="pat@example.com", subject="Your order", body="It shipped.", user=user
-    )
-    message_id = sendgrid.x_message_id()
-    email_services.email_events_apply(
-        events=[
-            sendgrid.event(
-                kind,
-                email="pat@example.com",
-                message_id=message_id,
-                hatch_email_id=str(email.id),
-                timestamp=1732890000 + offset,
-            )
-            for offset, kind in enumerate(["processed", "delivered"])
-        ]
-    )
+    email = send_delivered_email(user=user)
 
     # The token, the email, its events.
     with django_assert_num_queries(3):

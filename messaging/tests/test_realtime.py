@@ -8,10 +8,6 @@ through ``db`` run back in the test's thread, on the test's database connection.
 import asyncio
 import contextlib
 import os
-import subprocess
-import sys
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
@@ -26,6 +22,7 @@ from django.test import Client
 from emails.services import email_send
 from hatch import realtime
 from hatch.realtime import INBOX_GROUP
+from hatch.testing import live_server
 from messaging import services
 from messaging.delivery import sms_outbox
 from messaging.models import Conversation, Message, MessageStatus
@@ -33,7 +30,6 @@ from messaging.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BASE_DIR = Path(__file__).resolve().parents[2]
 IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 # Django's test environment adds "testserver" to ALLOWED_HOSTS; a browser sends its page's
@@ -362,30 +358,16 @@ def test_an_event_from_another_process_reaches_the_socket_through_redis(
     redis_layer, session_cookie
 ):
     """The production shape: a worker or another web process writes, this process pushes."""
-    database = connection.settings_dict
-    database_url = "postgres://{user}:{password}@{host}:{port}/{name}".format(
-        user=quote(database["USER"] or ""),
-        password=quote(database["PASSWORD"] or ""),
-        host=quote(database["HOST"] or "127.0.0.1", safe=""),  # a socket directory too
-        port=database["PORT"] or 5432,
-        name=database["NAME"],
-    )
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hatch.test_settings",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": live_server.database_url(connection.settings_dict),
         "REDIS_URL": redis_layer,
     }
 
     def send_from_another_process():
-        return subprocess.run(
-            [sys.executable, "manage.py", "send_sms", "--to", CUSTOMER, "--body", "From afar"],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+        return live_server.run_manage_command(
+            "send_sms", "--to", CUSTOMER, "--body", "From afar", env=env, timeout=60
         )
 
     async def scenario():

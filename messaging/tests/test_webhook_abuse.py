@@ -92,6 +92,16 @@ def post(path: str, body: bytes | str, *, content_type: str, headers: dict | Non
     )
 
 
+def post_signed_form(path: str, form: dict):
+    """POST ``form`` url-encoded and signed as Twilio would sign it."""
+    return post(
+        path,
+        urlencode(form),
+        content_type=CONTENT_TYPES[0],
+        headers={"X-Twilio-Signature": signature_for(path, form)},
+    )
+
+
 def assert_refused_or_authentic(response, before: dict[str, int]) -> None:
     assert response.status_code < 500, response.content[:300]
     if response.status_code != 200:
@@ -170,12 +180,7 @@ def test_an_authentic_inbound_sms_with_odd_fields_is_stored_whole_or_refused(cha
     before = rows()
     form = {**inbound_sms(), **changes}
 
-    response = post(
-        INBOUND_PATH,
-        urlencode(form),
-        content_type=CONTENT_TYPES[0],
-        headers={"X-Twilio-Signature": signature_for(INBOUND_PATH, form)},
-    )
+    response = post_signed_form(INBOUND_PATH, form)
 
     assert_refused_or_authentic(response, before)
     if response.status_code == 200:
@@ -197,12 +202,7 @@ def test_an_authentic_status_callback_with_odd_fields_answers_200_or_400(changes
     form = {**status_callback(sid=message_sid(), status="delivered"), **changes}
     path = f"{STATUS_PATH}?{urlencode({'message_id': message_id})}"
 
-    response = post(
-        path,
-        urlencode(form),
-        content_type=CONTENT_TYPES[0],
-        headers={"X-Twilio-Signature": signature_for(path, form)},
-    )
+    response = post_signed_form(path, form)
 
     assert_refused_or_authentic(response, before)
     if response.status_code == 200:
@@ -215,12 +215,7 @@ def test_a_form_with_more_fields_than_allowed_is_a_json_400_and_writes_nothing()
         **{f"Extra{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS)},
     }
 
-    response = post(
-        INBOUND_PATH,
-        urlencode(form),
-        content_type=CONTENT_TYPES[0],
-        headers={"X-Twilio-Signature": signature_for(INBOUND_PATH, form)},
-    )
+    response = post_signed_form(INBOUND_PATH, form)
 
     assert response.status_code == 400
     assert response.json() == {
@@ -235,12 +230,7 @@ def test_a_body_over_the_limit_is_a_json_413_before_any_check(path, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     form = inbound_sms(body="x" * 10_000)
 
-    response = post(
-        path,
-        urlencode(form),
-        content_type=CONTENT_TYPES[0],
-        headers={"X-Twilio-Signature": signature_for(path, form)},
-    )
+    response = post_signed_form(path, form)
 
     assert response.status_code == 413
     assert "at most 10000 bytes" in response.json()["error"]
@@ -253,12 +243,7 @@ def post_mms(media_count: int):
     for index in range(media_count):
         form[f"MediaUrl{index}"] = f"https://api.twilio.com/media/{index}"
         form[f"MediaContentType{index}"] = "image/jpeg"
-    return post(
-        INBOUND_PATH,
-        urlencode(form),
-        content_type=CONTENT_TYPES[0],
-        headers={"X-Twilio-Signature": signature_for(INBOUND_PATH, form)},
-    )
+    return post_signed_form(INBOUND_PATH, form)
 
 
 def test_an_mms_with_more_media_than_twilio_allows_is_refused_whole():
@@ -282,12 +267,7 @@ def test_ten_media_are_all_kept():
 def test_nul_characters_are_dropped_from_an_authentic_callback_and_the_rest_is_kept():
     form = {**inbound_sms(body="Table\x00 for two", from_=CUSTOMER, to=HATCH_NUMBER)}
 
-    response = post(
-        INBOUND_PATH,
-        urlencode(form),
-        content_type=CONTENT_TYPES[0],
-        headers={"X-Twilio-Signature": signature_for(INBOUND_PATH, form)},
-    )
+    response = post_signed_form(INBOUND_PATH, form)
 
     assert response.status_code == 200
     assert Message.objects.get().body == "Table for two"

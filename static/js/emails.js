@@ -53,11 +53,7 @@ export function createEmailsView({ urls, narrowScreen, onOpen, observe }) {
   };
 
   function merge(incoming) {
-    const byKey = new Map(state.emails.map((email) => [email.id, email]));
-    for (const email of incoming) {
-      byKey.set(email.id, newer(byKey.get(email.id), email));
-    }
-    state.emails = [...byKey.values()].sort(compareEmails);
+    state.emails = render.mergeByKey(state.emails, incoming, "id", newer, compareEmails);
   }
 
   function renderList() {

@@ -138,16 +138,8 @@ function compareMessages(a, b) {
   return a.id > b.id ? 1 : -1;
 }
 
-function merge(existing, incoming, key, pick, compare) {
-  const merged = new Map(existing.map((item) => [item[key], item]));
-  for (const item of incoming) {
-    merged.set(item[key], pick(merged.get(item[key]), item));
-  }
-  return [...merged.values()].sort(compare);
-}
-
 const mergeConversations = (existing, incoming) =>
-  merge(existing, incoming, "conversation_id", newerConversation, compareActivity);
+  render.mergeByKey(existing, incoming, "conversation_id", newerConversation, compareActivity);
 
 function mergeMessages(existing, incoming) {
   const now = performance.now();
@@ -156,7 +148,7 @@ function mergeMessages(existing, incoming) {
       state.firstSeen.set(message.id, now);
     }
   }
-  return merge(existing, incoming, "id", newerMessage, compareMessages);
+  return render.mergeByKey(existing, incoming, "id", newerMessage, compareMessages);
 }
 
 // The conversation list.

@@ -69,6 +69,17 @@ export function reconcile(container, entries) {
   }
 }
 
+// The records a list draws, when the same record arrives more than once (an HTTP answer, a
+// pushed event, in either order): one per `key`, `pick(existing, incoming)` choosing the
+// copy to keep, sorted by `compare`.
+export function mergeByKey(existing, incoming, key, pick, compare) {
+  const merged = new Map(existing.map((item) => [item[key], item]));
+  for (const item of incoming) {
+    merged.set(item[key], pick(merged.get(item[key]), item));
+  }
+  return [...merged.values()].sort(compare);
+}
+
 function icon(pathData, className = "icon") {
   const svg = document.createElementNS(SVG_NS, "svg");
   svg.setAttribute("class", className);

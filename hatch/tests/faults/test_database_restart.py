@@ -15,16 +15,13 @@ cluster is stopped, kept down, and started again. Meanwhile:
 import http.client
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
 
 import pytest
 
-from hatch.testing.live_server import HOST, LiveServer
-from hatch.tests.faults.conftest import BASE_DIR
+from hatch.testing.live_server import HOST, LiveServer, run_manage_command
 from hatch.tests.faults.throwaway_postgres import ThrowawayPostgres
 
 CLIENTS = 4
@@ -53,14 +50,7 @@ class Answer:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = run_manage_command(*args, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 

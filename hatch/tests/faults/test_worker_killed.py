@@ -13,8 +13,6 @@ queued ones whose tasks died with the workers, fresh workers finish the batch, a
 """
 
 import re
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -27,12 +25,12 @@ from emails.models import Email, EmailStatus
 from hatch.delivery import RECONCILED
 from hatch.fake_providers import Reply
 from hatch.models import AttemptOutcome
+from hatch.testing.live_server import run_manage_command
 from hatch.tests.faults.accounting import (
     accepted_per_record,
     email_id,
     sms_id,
 )
-from hatch.tests.faults.conftest import BASE_DIR
 from messaging import services as sms_services
 from messaging.delivery import sms_outbox
 from messaging.models import Message, MessageAttempt, MessageStatus
@@ -48,15 +46,8 @@ DRAIN_LIMIT_SECONDS = 90
 
 def sweep(env: dict[str, str]) -> dict[str, tuple[int, int]]:
     """Run ``manage.py sweep_outbox`` once; return {channel: (lost requeued, stuck requeued)}."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "sweep_outbox"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_manage_command("sweep_outbox", env=env, timeout=60)
+    result.check_returncode()
     counts = {}
     for channel, lost, stuck in re.findall(
         r"^(SMS|Email): (\d+) lost queued enqueued again, (\d+) stuck", result.stdout, re.M
