@@ -31,7 +31,7 @@ def anonymous_client():
 @pytest.fixture
 def fake_providers(settings):
     """A local Twilio/SendGrid look-alike the real SDKs talk to, with settings pointing at it."""
-    from hatch.fake_providers import FakeProviders
+    from testing.fake_providers import FakeProviders
 
     with FakeProviders() as fake:
         settings.TWILIO_API_BASE_URL = fake.base_url
@@ -65,7 +65,7 @@ def chromium():
     # start no browser.
     from playwright.sync_api import sync_playwright
 
-    from hatch.testing.browser import CHROMIUM, launch_chromium
+    from testing.browser import CHROMIUM, launch_chromium
 
     if not Path(CHROMIUM).exists():
         pytest.fail(

@@ -8,7 +8,7 @@
 For each size it builds (or reuses) a dataset in its own database (hatch_bench_<size> next to
 DATABASE_URL's server; reused only while its row counts match the size), starts gunicorn with
 gunicorn.conf.py (sync workers, DEBUG=False, the psycopg pool), a local Twilio-compatible
-server (hatch.fake_providers) and two ``manage.py db_worker``, and drives each workload with
+server (testing.fake_providers) and two ``manage.py db_worker``, and drives each workload with
 wrk at 1, 16 and 64 connections. It prints a table and writes JSON to bench/results/.
 
 Workloads:
@@ -280,7 +280,7 @@ def start_fake_provider(processes: Processes, env: dict[str, str]) -> str:
         [
             PYTHON,
             "-m",
-            "hatch.fake_providers",
+            "testing.fake_providers",
             "--port",
             "0",
             "--account-sid",

@@ -1,16 +1,17 @@
 """The admin shows emails; it never writes them itself.
 
 The one thing staff can do is ask the delivery pipeline to retry failed emails, which goes
-through emails.services like every other write (see ViewOnlyAdmin).
+through the email outbox (outbox.engine's retry_failed), as the retry_failed command does
+(see ViewOnlyAdmin).
 """
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from emails.delivery import email_outbox
 from emails.models import Email, EmailAttempt, EmailEvent
-from emails.services import emails_retry_failed
-from hatch.admin import (
+from web.admin import (
     DeliveryAttemptInline,
     KnownValuesFilter,
     ProviderEventInline,
@@ -100,7 +101,7 @@ class EmailAdmin(ViewOnlyAdmin):
     @admin.action(description="Retry selected failed emails", permissions=["retry"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
         selected = list(queryset.values_list("id", flat=True))
-        requeued = len(emails_retry_failed(ids=selected))
+        requeued = len(email_outbox.retry_failed(ids=selected).requeued)
         self.message_user(
             request,
             f"Re-queued {requeued} failed email{'s' if requeued != 1 else ''}.",

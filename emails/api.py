@@ -1,4 +1,9 @@
-"""The email API: the seed's POST /api/send_email, plus read-only email resources."""
+"""The email API: the seed's POST /api/send_email, plus read-only email resources.
+
+The answers are built by emails.representation; the serializers here validate the send
+request and describe the answers for the OpenAPI schema (emails/tests/
+test_representation.py holds the descriptions and the answers together).
+"""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
@@ -13,9 +18,17 @@ from emails.models import (
     EmailEvent,
     EmailStatus,
 )
-from hatch.idempotency import idempotent
-from hatch.pagination import KeysetPagination
-from hatch.schema import (
+from emails.providers import email_providers
+from emails.representation import (
+    EMAIL_EVENT_FIELDS,
+    EMAIL_FIELDS,
+    email_data,
+    email_detail_data,
+    email_row,
+)
+from idempotency.keys import idempotent
+from web.pagination import KeysetPagination
+from web.schema import (
     IDEMPOTENCY_KEY,
     PAGE_PARAMETERS,
     RETRY_AFTER,
@@ -29,7 +42,8 @@ class EmailSerializer(serializers.ModelSerializer):
     external_sid = serializers.CharField(
         source="provider_message_id",
         allow_null=True,
-        help_text="SendGrid's X-Message-Id, once SendGrid accepted the email.",
+        help_text="The provider's id for the email (SendGrid's X-Message-Id), once it "
+        "accepted the email.",
     )
     # JSON columns, described as what they hold.
     cc = serializers.ListField(child=serializers.EmailField())
@@ -143,17 +157,20 @@ class EmailViewSet(viewsets.GenericViewSet):
         return SendEmailSerializer if self.action == "send" else EmailSerializer
 
     def list(self, request):
-        rows, next_url = email_pages.paginate(selectors.email_list(), request)
-        return email_pages.response(self.get_serializer(rows, many=True).data, next_url)
+        emails = selectors.email_list().values(*EMAIL_FIELDS)
+        rows, next_url = email_pages.paginate(emails, request)
+        return email_pages.response(list(map(email_data, rows)), next_url)
 
     def retrieve(self, request, pk=None):
         email = selectors.email_get(email_id=pk)
-        return Response(EmailDetailSerializer(email).data)
+        events = selectors.email_events(email=email).values(*EMAIL_EVENT_FIELDS)
+        return Response(email_detail_data(email_row(email), events))
 
     @extend_schema(
         summary="Send an email",
         description=(
-            "Stored `queued` and sent by the worker through SendGrid. Every address is "
+            "Stored `queued` and sent by the worker through the configured email provider "
+            "(`method`). Every address is "
             "validated, the subject is one line, and `from_email` must be SENDGRID_FROM_EMAIL "
             "or allowed by SENDGRID_EXTRA_FROM_EMAILS (else a 400 naming the field)."
         ),
@@ -167,9 +184,14 @@ class EmailViewSet(viewsets.GenericViewSet):
                     "email_id": serializers.UUIDField(),
                     "status": serializers.ChoiceField(choices=EmailStatus.choices),
                     "message_id": serializers.CharField(
-                        allow_null=True, help_text="SendGrid's X-Message-Id: null until sent."
+                        allow_null=True,
+                        help_text="The provider's id for the email (SendGrid's X-Message-Id): "
+                        "null until sent.",
                     ),
-                    "method": serializers.ChoiceField(choices=["sendgrid"]),
+                    "method": serializers.ChoiceField(
+                        choices=email_providers.names(),
+                        help_text="The email provider configured to send it (EMAIL_PROVIDER).",
+                    ),
                     "email": EmailSerializer(),
                 },
             ),
@@ -198,7 +220,7 @@ class EmailViewSet(viewsets.GenericViewSet):
                 "email_id": str(email.id),
                 "status": email.status,
                 "message_id": email.provider_message_id,
-                "method": "sendgrid",
-                "email": EmailSerializer(email).data,
+                "method": email_providers.configured_name(),
+                "email": email_data(email_row(email)),
             }
         )

@@ -1,23 +1,16 @@
-from django.core.checks import Error, register
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.checks import register
 
-from emails.services import email_senders
+from emails.providers import email_providers
+from emails.services import EMAIL_SENDERS
 
 
 @register()
 def email_senders_are_valid(app_configs, **kwargs):
     """Refuse to start with a sender that is neither an address nor an "@domain"."""
-    errors = []
-    for entry in email_senders():
-        try:
-            validate_email(f"x{entry}" if entry.startswith("@") else entry)
-        except ValidationError:
-            errors.append(
-                Error(
-                    f"SENDGRID_FROM_EMAIL / SENDGRID_EXTRA_FROM_EMAILS hold {entry!r}, "
-                    "which is neither an email address nor an '@domain'.",
-                    id="emails.E001",
-                )
-            )
-    return errors
+    return EMAIL_SENDERS.check(id="emails.E001")
+
+
+@register()
+def email_provider_is_known(app_configs, **kwargs):
+    """Refuse to start with an EMAIL_PROVIDER the registry does not know."""
+    return email_providers.check(id="emails.E002")

@@ -1,46 +1,41 @@
-"""How an outbound email goes through the outbox (hatch.delivery) to its provider."""
+"""How an outbound email goes through the outbox (outbox.engine) to its provider."""
 
 from datetime import datetime
 
-from emails.events import publish_email_changed
-from emails.models import STATUS_RANK, Email, EmailAttempt, EmailStatus
-from emails.providers import get_email_provider
+from emails.live import publish_email_changed
+from emails.models import STATUS_LADDER, Email, EmailAttempt
+from emails.providers import email_providers
 from emails.providers.base import EmailSendResult, OutgoingEmail
-from emails.tasks import send_email
-from hatch.delivery import Outbox
+from outbox.engine import Outbox
 
 
 class EmailOutbox(Outbox):
+    channel = "email"
+    label = "Email"
     model = Email
     attempt_model = EmailAttempt
     attempt_record_field = "email"
-    task = send_email
+    status_ladder = STATUS_LADDER
 
     def send(self, record: Email) -> EmailSendResult:
-        return get_email_provider().send(_outgoing(record))
+        return email_providers.get().send(_outgoing(record))
 
     def find_sent(self, record: Email, since: datetime) -> EmailSendResult | None:
-        return get_email_provider().find_sent(_outgoing(record), since)
+        return email_providers.get().find_sent(_outgoing(record), since)
+
+    def success_fields(self, result: EmailSendResult) -> dict:
+        return {"provider_response": result.response}
+
+    def error_code_value(self, error_code: str) -> str:
+        # The provider's error code is kept as text (SendGrid: an HTTP status), so any
+        # value may match.
+        return str(error_code)
+
+    def retry_cleared_fields(self) -> dict:
+        return {"error_code": "", "provider_response": None}
 
     def publish(self, record_id) -> None:
         publish_email_changed(record_id)
-
-    def apply_success(self, record: Email, result: EmailSendResult, now: datetime) -> None:
-        email = Email.objects.select_for_update().get(pk=record.pk)
-        email.provider_message_id = email.provider_message_id or result.provider_message_id
-        email.provider_response = result.response
-        email.sent_at = email.sent_at or now
-        if STATUS_RANK[email.status] < STATUS_RANK[EmailStatus.SENT]:
-            email.status = EmailStatus.SENT
-        email.save(
-            update_fields=[
-                "provider_message_id",
-                "provider_response",
-                "sent_at",
-                "status",
-                "updated_at",
-            ]
-        )
 
 
 def _outgoing(record: Email) -> OutgoingEmail:

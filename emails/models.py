@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from hatch.models import DeliveryAttempt, TimestampedModel
+from core.statuses import StatusLadder
+from outbox.models import DeliveryAttempt, OutboxRecord
 
 # RFC 5322 caps a header line at 998 characters; a subject must fit on one.
 SUBJECT_MAX_LENGTH = 998
@@ -22,19 +23,21 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-# Statuses only move up; see messaging.models.STATUS_RANK.
-STATUS_RANK = {
-    EmailStatus.QUEUED: 0,
-    EmailStatus.SENDING: 1,
-    EmailStatus.SENT: 2,
-    EmailStatus.DELIVERED: 3,
-    EmailStatus.BOUNCED: 3,
-    EmailStatus.DROPPED: 3,
-    EmailStatus.FAILED: 3,
-}
+# Statuses only move up (core.statuses); the outcomes share the top rung.
+STATUS_LADDER = StatusLadder(
+    {
+        EmailStatus.QUEUED: 0,
+        EmailStatus.SENDING: 1,
+        EmailStatus.SENT: 2,
+        EmailStatus.DELIVERED: 3,
+        EmailStatus.BOUNCED: 3,
+        EmailStatus.DROPPED: 3,
+        EmailStatus.FAILED: 3,
+    }
+)
 
 
-class Email(TimestampedModel):
+class Email(OutboxRecord):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     to_email = models.EmailField()
     from_email = models.EmailField()
@@ -56,11 +59,6 @@ class Email(TimestampedModel):
     provider_message_id = models.CharField(max_length=128, unique=True, null=True, blank=True)
     provider_response = models.JSONField(null=True, blank=True)
     error_code = models.CharField(max_length=32, blank=True)
-    error_message = models.TextField(blank=True)
-    # The outbox: how often a worker claimed it, when it is next due, when it was claimed.
-    attempt_count = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -68,7 +66,6 @@ class Email(TimestampedModel):
         blank=True,
         related_name="+",
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -108,8 +105,9 @@ class EmailAttempt(DeliveryAttempt):
 class EmailEvent(models.Model):
     """One event from SendGrid's Event Webhook, kept with its raw payload.
 
-    SendGrid delivers events at least once, and sg_event_id may change between retries, so
-    an event is also recognised by (sg_message_id, event, timestamp, recipient).
+    Providers deliver events at least once, and SendGrid's event id may change between
+    retries, so an event is also recognised by its natural key (the message id as reported,
+    event, time and recipient).
     """
 
     email = models.ForeignKey(

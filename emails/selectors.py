@@ -2,8 +2,8 @@
 
 from django.db.models import QuerySet
 
-from emails.models import Email
-from hatch.queries import get_by_uuid
+from core.queries import get_by_uuid
+from emails.models import Email, EmailEvent
 
 
 def email_list() -> QuerySet[Email]:
@@ -13,3 +13,8 @@ def email_list() -> QuerySet[Email]:
 
 def email_get(*, email_id: object) -> Email:
     return get_by_uuid(Email.objects.all(), email_id, noun="email")
+
+
+def email_events(*, email: Email) -> QuerySet[EmailEvent]:
+    """What the provider reported about ``email``, oldest first."""
+    return EmailEvent.objects.filter(email=email).order_by("occurred_at", "id")

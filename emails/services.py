@@ -1,30 +1,50 @@
 """Every write to email records goes through these functions."""
 
 import logging
-import uuid
-from datetime import UTC, datetime
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from emails.events import publish_email_changed
+from core.errors import ValidationError
+from core.senders import SenderAllowList
+from emails.events import TrackingEvent
+from emails.live import publish_email_changed
 from emails.models import (
     BODY_MAX_LENGTH,
     RECIPIENTS_MAX,
-    STATUS_RANK,
+    STATUS_LADDER,
     SUBJECT_MAX_LENGTH,
     Email,
     EmailEvent,
     EmailStatus,
 )
-from emails.providers.sendgrid import EVENT_STATUS_MAP, HATCH_ID_ARG
-from hatch.errors import ValidationError
+from emails.signals import outbound_email_stored
 
 logger = logging.getLogger(__name__)
+
+
+def _sender_entry(entry: str) -> str:
+    """An allowed sender in its one spelling, lower-case: an address, or a whole domain
+    written "@example.com"."""
+    try:
+        validate_email(f"x{entry}" if entry.startswith("@") else entry)
+    except DjangoValidationError:
+        raise ValidationError(
+            f"{entry!r} is neither an email address nor an '@domain'.", field="from_email"
+        ) from None
+    return entry.lower()
+
+
+EMAIL_SENDERS = SenderAllowList(
+    "SENDGRID_FROM_EMAIL",
+    "SENDGRID_EXTRA_FROM_EMAILS",
+    normalise=_sender_entry,
+    what="an email address or an '@domain'",
+    hint="Write each sender as an address (team@example.com) or a whole domain (@example.com).",
+)
 
 
 def email_send(
@@ -42,8 +62,11 @@ def email_send(
     """Accept an outbound email and store it ``queued``; return the stored record.
 
     Every address is validated, the subject must be one line (a line break would let a
-    caller add headers) and the sender must be SENDGRID_FROM_EMAIL or one of
-    SENDGRID_EXTRA_FROM_EMAILS. Raises ValidationError naming the field otherwise.
+    caller add headers) and the sender must be on EMAIL_SENDERS (SENDGRID_FROM_EMAIL or
+    SENDGRID_EXTRA_FROM_EMAILS). Raises ValidationError naming the field otherwise.
+
+    The email is then sent by the outbox: outbound_email_stored's receiver enqueues its
+    delivery once the transaction commits.
     """
     recipient = _address(to_email, field="to_email")
     sender = _sender(from_email)
@@ -73,22 +96,18 @@ def email_send(
             sent_by=user if user is not None and user.is_authenticated else None,
         )
         publish_email_changed(email.pk, created=True)
+        # Its one receiver (emails.signals) enqueues the delivery once this commits.
+        outbound_email_stored.send(sender=Email, email_id=email.pk)
     return email
 
 
-def email_deliver(*, email_id: str) -> str:
-    """Send one queued email through its provider (the task's body; see hatch.delivery)."""
-    from emails.delivery import email_outbox
+def email_events_apply(*, events: list[TrackingEvent]) -> dict[str, int]:
+    """Store what the provider reported and move each email's status forward; return counts.
 
-    return email_outbox.deliver(email_id)
-
-
-def email_events_apply(*, events: list[dict]) -> dict[str, int]:
-    """Store SendGrid events and move each email's status forward; return counts.
-
-    An event is matched to its email by the Hatch id sent in custom_args, else by the
-    X-Message-Id that prefixes sg_message_id. Duplicates (same sg_event_id, or same message,
-    event, time and recipient) are stored once. Statuses never move backwards.
+    An event is matched to its email by the Hatch id it carries back, else by the
+    provider's message id. Duplicates (the same provider event id, or the same message,
+    event, time and recipient) are stored once. Statuses never move backwards
+    (STATUS_LADDER): an event for an earlier status is kept and changes nothing.
     """
     counts = {"stored": 0, "duplicates": 0, "unmatched": 0}
     for event in events:
@@ -98,12 +117,12 @@ def email_events_apply(*, events: list[dict]) -> dict[str, int]:
                 with transaction.atomic():
                     EmailEvent.objects.create(
                         email=email,
-                        event=str(event.get("event", ""))[:32],
-                        provider_event_id=str(event.get("sg_event_id") or "")[:128] or None,
-                        provider_message_id=str(event.get("sg_message_id") or "")[:256],
-                        recipient=str(event.get("email") or "")[:254],
-                        occurred_at=_event_time(event.get("timestamp")),
-                        payload=event,
+                        event=event.event,
+                        provider_event_id=event.provider_event_id,
+                        provider_message_id=event.reported_message_id,
+                        recipient=event.recipient,
+                        occurred_at=event.occurred_at,
+                        payload=event.payload,
                     )
             except IntegrityError:
                 counts["duplicates"] += 1
@@ -111,80 +130,59 @@ def email_events_apply(*, events: list[dict]) -> dict[str, int]:
             counts["stored"] += 1
             if email is None:
                 counts["unmatched"] += 1
-                logger.info("SendGrid %s event for an unknown email", event.get("event"))
+                logger.info("Email %s event for an unknown email", event.event)
                 continue
             _email_apply_event(email, event)
     return counts
 
 
-def _email_for_event(event: dict) -> Email | None:
+def _email_for_event(event: TrackingEvent) -> Email | None:
     emails = Email.objects.select_for_update()
-    try:
-        hatch_id = uuid.UUID(str(event.get(HATCH_ID_ARG, "")))
-    except ValueError:
-        hatch_id = None
-    if hatch_id is not None:
-        email = emails.filter(id=hatch_id).first()
+    if event.email_id is not None:
+        email = emails.filter(id=event.email_id).first()
         if email is not None:
             return email
-    message_id = _x_message_id(event)
-    return emails.filter(provider_message_id=message_id).first() if message_id else None
+    if not event.provider_message_id:
+        return None
+    return emails.filter(provider_message_id=event.provider_message_id).first()
 
 
-def _x_message_id(event: dict) -> str:
-    # sg_message_id is the X-Message-Id followed by ".filter..." routing details.
-    return str(event.get("sg_message_id") or "").split(".", 1)[0]
-
-
-def _email_apply_event(email: Email, event: dict) -> None:
-    new_status = EVENT_STATUS_MAP.get(str(event.get("event")))
-    if new_status is None or STATUS_RANK[new_status] <= STATUS_RANK[email.status]:
+def _email_apply_event(email: Email, event: TrackingEvent) -> None:
+    if not STATUS_LADDER.advances(email.status, event.status):
         return
-    email.status = new_status
+    email.status = event.status
     changed = ["status", "updated_at"]
-    if new_status == EmailStatus.SENT:
-        email.sent_at = email.sent_at or _event_time(event.get("timestamp"))
+    if event.status == EmailStatus.SENT:
+        # The provider has the email, whether or not its worker lived to record the send.
+        email.sent_at = email.sent_at or event.occurred_at
         changed.append("sent_at")
-        if not email.provider_message_id and (message_id := _x_message_id(event)):
-            email.provider_message_id = message_id
+        if not email.provider_message_id and event.provider_message_id:
+            email.provider_message_id = event.provider_message_id
             changed.append("provider_message_id")
-    elif new_status == EmailStatus.DELIVERED:
-        email.delivered_at = _event_time(event.get("timestamp"))
+    elif event.status == EmailStatus.DELIVERED:
+        email.delivered_at = event.occurred_at
         changed.append("delivered_at")
-    elif reason := event.get("reason") or event.get("response"):
-        email.error_message = str(reason)
+    elif event.reason:
+        email.error_message = event.reason
         changed.append("error_message")
     email.save(update_fields=changed)
     publish_email_changed(email.pk)
 
 
-def _event_time(timestamp) -> datetime:
-    try:
-        return datetime.fromtimestamp(int(timestamp), tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return timezone.now()
-
-
-def email_senders() -> list[str]:
-    """Allowed senders: full addresses, or whole domains written as "@example.com"."""
-    configured = [settings.SENDGRID_FROM_EMAIL, *settings.SENDGRID_EXTRA_FROM_EMAILS]
-    return [entry.strip().lower() for entry in configured if entry.strip()]
-
-
 def _sender(from_email: str | None) -> str:
     if not from_email:
-        default = settings.SENDGRID_FROM_EMAIL.strip().lower()
+        default = EMAIL_SENDERS.default()
         if not default:
             raise ValidationError(
                 "Email sending is not configured: set SENDGRID_FROM_EMAIL.", field="from_email"
             )
         return default
     address = _address(from_email, field="from_email")
-    allowed = email_senders()
-    domain = "@" + address.rsplit("@", 1)[1]
-    if address.lower() not in allowed and domain not in allowed:
+    # The list is lower-case; the address is stored as written, but for its domain.
+    if not EMAIL_SENDERS.allows(address.lower()):
         raise ValidationError(
-            f"'from_email' must be an allowed sender: {', '.join(allowed)}.", field="from_email"
+            f"'from_email' must be an allowed sender: {', '.join(EMAIL_SENDERS.senders())}.",
+            field="from_email",
         )
     return address
 
@@ -224,49 +222,3 @@ def _subject(subject: str) -> str:
             f"'subject' is too long: at most {SUBJECT_MAX_LENGTH} characters.", field="subject"
         )
     return subject
-
-
-def emails_retry_failed(
-    *,
-    ids: list[uuid.UUID | str] | None = None,
-    error_code: str | None = None,
-    since: datetime | None = None,
-    dry_run: bool = False,
-) -> list[uuid.UUID]:
-    """Put failed emails back in the queue, due now; enqueue each after commit.
-
-    Returns the ids re-queued (in a dry run: that would be). Only ``failed`` emails are
-    considered, narrowed by ``ids``, ``error_code`` (SendGrid's HTTP status, e.g. "401")
-    and ``since`` (failed, that is last changed, at or after that time).
-
-    As for SMS (messaging.services.messages_retry_failed), the email gets a fresh attempt
-    budget and loses the columns that describe the previous try; its attempts and events
-    keep the history. With ``dry_run`` nothing changes.
-    """
-    from emails.delivery import email_outbox
-
-    failed = Email.objects.filter(status=EmailStatus.FAILED)
-    if ids is not None:
-        failed = failed.filter(id__in=ids)
-    if error_code not in (None, ""):
-        failed = failed.filter(error_code=str(error_code))
-    if since is not None:
-        failed = failed.filter(updated_at__gte=since)
-
-    with transaction.atomic():
-        # Locked, so that two retries of the same emails at once re-queue each one once.
-        requeued = list(
-            (failed if dry_run else failed.select_for_update())
-            .order_by("created_at", "id")
-            .values_list("id", flat=True)
-        )
-        if requeued and not dry_run:
-            email_outbox.requeue(requeued, error_code="", provider_response=None)
-    return requeued
-
-
-def emails_sweep_outbox() -> dict[str, int]:
-    """Re-enqueue lost queued emails and re-queue those stuck in "sending" (hatch.delivery)."""
-    from emails.delivery import email_outbox
-
-    return email_outbox.sweep()

@@ -1,18 +1,24 @@
+"""How a stored outbound email reaches the outbox: the app's own signal and its receiver.
+
+``outbound_email_stored`` is sent by emails.services.email_send, inside the transaction
+that stored a new outbound email, as ``send(sender=Email, email_id=<its id>)``. Its one
+receiver below enqueues the email's delivery task once that transaction commits.
+"""
+
 from django.db import transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
-from emails.models import Email, EmailStatus
+from emails.delivery import email_outbox
+from emails.models import Email
+
+outbound_email_stored = Signal()
 
 
-@receiver(post_save, sender=Email, dispatch_uid="emails.enqueue_outbound_email")
-def enqueue_outbound_email(sender, instance: Email, created: bool, **kwargs) -> None:
-    """A new email is queued for delivery once its transaction commits (never before).
+@receiver(outbound_email_stored, sender=Email, dispatch_uid="emails.enqueue_outbound_email")
+def enqueue_outbound_email(sender, *, email_id, **kwargs) -> None:
+    """Queue the email's delivery once its transaction commits (never before, and never
+    for one that rolls back).
 
     If the enqueue itself fails, the email stays "queued" and the sweeper enqueues it again.
     """
-    if not (created and instance.status == EmailStatus.QUEUED):
-        return
-    from emails.delivery import email_outbox
-
-    transaction.on_commit(lambda: email_outbox.enqueue(instance.pk), robust=True)
+    transaction.on_commit(lambda: email_outbox.enqueue(email_id), robust=True)

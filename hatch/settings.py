@@ -5,6 +5,7 @@ Every secret may also come from a file: set ``NAME_FILE=/run/secrets/name`` inst
 a missing one stops the process at start-up instead of running with a guessable value.
 """
 
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -32,8 +33,16 @@ class _Env(environ.FileAwareEnv):
 
 
 env = _Env()
-# A local .env is a convenience for development; the real environment always wins.
-environ.FileAwareEnv.read_env(BASE_DIR / ".env", overwrite=False)
+# Settings the environment does not set may come from a file: .env at the repository root
+# (development; `make run` writes one when there is none, so that manage.py commands run
+# with the settings it serves with). The real environment always wins over the file.
+# HATCH_DOTENV names another file, or none when empty: the test suite empties it
+# (hatch/test_settings.py), so that a developer's .env never changes what tests run with.
+_dotenv = os.environ.get("HATCH_DOTENV", str(BASE_DIR / ".env"))
+if _dotenv and "HATCH_DOTENV" in os.environ and not Path(_dotenv).is_file():
+    raise ImproperlyConfigured(f"HATCH_DOTENV names {_dotenv}, which is not a file.")
+if _dotenv:
+    environ.FileAwareEnv.read_env(_dotenv, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -62,9 +71,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_tasks_db",
+    "outbox",
     "messaging",
     "emails",
     "idempotency",
+    "demo",
     # Sign-in attempts: locks out a username+address after repeated failures (see below).
     "axes",
 ]
@@ -72,9 +83,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 before anything reads it.
-    "hatch.request_limits.RequestBodyLimitMiddleware",
+    "web.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CommonMiddleware, so that it sees a 404 after APPEND_SLASH had its say.
+    "web.middleware.MachineNotFoundMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -82,7 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # A database that cannot be reached answers 503 with Retry-After, not a 500.
-    "hatch.middleware.DatabaseUnavailableMiddleware",
+    "web.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -163,19 +176,19 @@ LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sign-in attempts (django-axes): after SIGN_IN_FAILURE_LIMIT failures for one username from
-# one address, that pair is refused (429, hatch.sign_in.locked_out) for
+# one address, that pair is refused (429, web.sign_in.locked_out) for
 # SIGN_IN_LOCKOUT_MINUTES; a success resets the count. Username and address together, so
 # that a stranger guessing cannot lock the real person out from their own address. The
 # admin's and the browsable API's sign-in forms are covered too (both call authenticate).
 AUTHENTICATION_BACKENDS = [
-    "hatch.sign_in.SignInAttemptsBackend",
+    "web.sign_in.SignInAttemptsBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "hatch.sign_in.locked_out"
+AXES_LOCKOUT_CALLABLE = "web.sign_in.locked_out"
 AXES_VERBOSE = False  # no banner at every start-up
 
 # HTTPS. Outside development every request is redirected to https, cookies are sent over
@@ -219,30 +232,30 @@ STORAGES = {
         # no collectstatic step stands between an edit and a reload.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "hatch.storage.StaticStorage",
+        else "web.storage.StaticStorage",
     },
 }
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then answers 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "hatch.authentication.TokenAuthentication",
+        "web.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["hatch.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["web.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "hatch.renderers.FastJSONRenderer",
+        "web.renderers.FastJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "hatch.api.exception_handler",
+    "EXCEPTION_HANDLER": "web.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # ISO 8601 with an explicit "+00:00" offset, as the seed's API wrote it.
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%f%:z",
 }
 
 # The OpenAPI 3 schema (/api/schema/) and Swagger UI (/api/docs/). The descriptions live with
-# the views (@extend_schema in each app's api.py); shared pieces in hatch.schema.
+# the views (@extend_schema in each app's api.py); shared pieces in web.schema.
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hatch API",
     "DESCRIPTION": (
@@ -264,7 +277,7 @@ SPECTACULAR_SETTINGS = {
         "EmailStatusEnum": "emails.models.EmailStatus",
         "ChannelEnum": "messaging.models.Channel",
     },
-    "PREPROCESSING_HOOKS": ["hatch.schema.only_client_api"],
+    "PREPROCESSING_HOOKS": ["web.schema.only_client_api"],
 }
 
 # Largest request body Django reads (bytes); a larger one answers 413 with this limit in
@@ -312,7 +325,7 @@ CACHES["default"]["KEY_PREFIX"] = "hatch"
 
 # Sends per user (SMS and email together) through the API: "<count>/<second|minute|hour|day>".
 # Every SMS is billed, so a leaked token or a runaway script is stopped at this rate; a person
-# in the inbox never comes near it. Beyond it: 429 with Retry-After (hatch.throttling).
+# in the inbox never comes near it. Beyond it: 429 with Retry-After (web.throttling).
 SEND_RATE_LIMIT = env.str("SEND_RATE_LIMIT", default="120/minute")
 if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", SEND_RATE_LIMIT):
     raise ImproperlyConfigured(
@@ -349,12 +362,14 @@ SMS_PROVIDER = env.str(
 EMAIL_PROVIDER = env.str(
     "EMAIL_PROVIDER", default="sendgrid" if SENDGRID_API_KEY else "console" if DEBUG else ""
 )
-if SMS_PROVIDER not in ("twilio", "console"):
+# An unknown name is refused by the channel's system check (its provider registry knows
+# the names); here only a missing one, with what to set.
+if not SMS_PROVIDER:
     raise ImproperlyConfigured(
         "No SMS provider: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, "
         "or SMS_PROVIDER=console to log messages instead of sending them."
     )
-if EMAIL_PROVIDER not in ("sendgrid", "console"):
+if not EMAIL_PROVIDER:
     raise ImproperlyConfigured(
         "No email provider: set SENDGRID_API_KEY, "
         "or EMAIL_PROVIDER=console to log emails instead of sending them."
@@ -408,6 +423,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's default configuration, applied before this one, gives "django" a console
+        # handler of its own (with DEBUG): every record under it, runserver's request lines
+        # (django.channels.server) and django.request's warnings included, was written
+        # twice, once unredacted. Here it only passes its records on to the root's handler,
+        # at the root's level.
+        "django": {"handlers": [], "level": "NOTSET"},
         "django.db.backends": {"level": "WARNING"},
         # The SDK logs every request and its headers at INFO.
         "twilio.http_client": {"level": "WARNING"},

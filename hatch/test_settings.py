@@ -6,11 +6,15 @@ DATABASE_URL elsewhere to use another server.
 
 import os
 
+# No .env: a developer's (make run writes one) would otherwise fill in every setting not
+# fixed below, in this process and in every server and command the tests start, which
+# inherit this environment.
+os.environ["HATCH_DOTENV"] = ""
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hatch")
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 # Real providers, with test credentials. Their base URLs point at a closed local port so that
-# nothing ever leaves the machine; tests that send start hatch.fake_providers and point the
+# nothing ever leaves the machine; tests that send start testing.fake_providers and point the
 # SDKs at it.
 os.environ.setdefault("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
 os.environ.setdefault("TWILIO_AUTH_TOKEN", "test-auth-token")

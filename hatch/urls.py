@@ -6,10 +6,10 @@ from rest_framework.routers import DefaultRouter
 
 from emails.api import EmailViewSet
 from emails.webhooks import SendGridEventsView
-from hatch import schema, views
-from hatch.throttling import SendRateThrottle
 from messaging.api import ConversationViewSet, MessageViewSet
 from messaging.webhooks import InboundSmsView, StatusCallbackView
+from web import schema, views
+from web.throttling import SendRateThrottle
 
 # No ".json" suffix routes: the API answers JSON anyway (or the browsable page, by Accept),
 # and the suffix variants crashed list views that take no format argument.
@@ -50,6 +50,7 @@ urlpatterns = [
     path("api/docs/", schema.api_docs, name="api-docs"),
     path("api/", include(router.urls)),
     path("health", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("webhooks/twilio/sms", InboundSmsView.as_view(), name="twilio-inbound"),
     path("webhooks/twilio/status", StatusCallbackView.as_view(), name="twilio-status"),
     path("webhooks/sendgrid/events", SendGridEventsView.as_view(), name="sendgrid-events"),
@@ -60,6 +61,6 @@ urlpatterns = [
     path("", include("messaging.urls")),
 ]
 
-handler400 = "hatch.views.bad_request"
-handler404 = "hatch.views.page_not_found"
-handler500 = "hatch.views.server_error"
+handler400 = "web.views.bad_request"
+handler404 = "web.views.page_not_found"
+handler500 = "web.views.server_error"

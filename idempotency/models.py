@@ -1,4 +1,4 @@
-"""The answers Hatch gave to requests that carried an ``Idempotency-Key`` (hatch.idempotency).
+"""The answers Hatch gave to requests that carried an ``Idempotency-Key`` (idempotency.keys).
 
 Its own small app because both messaging and emails use it, and neither app reaches into the
 other's tables.

@@ -15,12 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from hatch.admin import (
-    DeliveryAttemptInline,
-    KnownValuesFilter,
-    ProviderEventInline,
-    ViewOnlyAdmin,
-)
+from messaging.delivery import sms_outbox
 from messaging.models import (
     Channel,
     Conversation,
@@ -29,7 +24,12 @@ from messaging.models import (
     MessageEvent,
     OptOut,
 )
-from messaging.services import messages_retry_failed
+from web.admin import (
+    DeliveryAttemptInline,
+    KnownValuesFilter,
+    ProviderEventInline,
+    ViewOnlyAdmin,
+)
 
 # Twilio's error codes a failed or undelivered message most often carries: the error code
 # filter's choices (see KnownValuesFilter for why the list is fixed).
@@ -204,8 +204,8 @@ class MessageAdmin(PhoneSearchMixin, ViewOnlyAdmin):
     @admin.action(description="Retry selected failed messages", permissions=["retry"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
         selected = list(queryset.values_list("id", flat=True))
-        result = messages_retry_failed(ids=selected)
-        requeued, opted_out = len(result["requeued"]), len(result["opted_out"])
+        result = sms_outbox.retry_failed(ids=selected)
+        requeued, opted_out = len(result.requeued), len(result.refused)
         self.message_user(
             request,
             f"Re-queued {requeued} failed message{'s' if requeued != 1 else ''}.",

@@ -19,25 +19,27 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from hatch.errors import ValidationError
-from hatch.idempotency import idempotent
-from hatch.pagination import KeysetPagination
-from hatch.schema import (
+from core.errors import ValidationError
+from idempotency.keys import idempotent
+from messaging import selectors, services
+from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message, MessageStatus
+from messaging.providers import sms_providers
+from messaging.representation import (
+    CONVERSATION_FIELDS,
+    DELIVERED_STATUSES,
+    MESSAGE_FIELDS,
+    conversation_data,
+    message_data,
+    row_of,
+)
+from web.pagination import KeysetPagination
+from web.schema import (
     IDEMPOTENCY_KEY,
     PAGE_PARAMETERS,
     RETRY_AFTER,
     errors,
     id_parameter,
     page_of,
-)
-from messaging import selectors, services
-from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message, MessageStatus
-from messaging.representation import (
-    CONVERSATION_FIELDS,
-    MESSAGE_FIELDS,
-    conversation_data,
-    message_data,
-    row_of,
 )
 
 
@@ -77,7 +79,12 @@ class MessageSerializer(serializers.ModelSerializer):
     timestamp = serializers.DateTimeField(source="created_at")
     type = serializers.ChoiceField(source="channel", choices=Channel.choices)
     external_sid = serializers.CharField(
-        source="provider_message_id", allow_null=True, help_text="Twilio's MessageSid, once sent."
+        source="provider_message_id",
+        allow_null=True,
+        help_text="The provider's id of the message (Twilio's MessageSid), once sent.",
+    )
+    is_delivered = serializers.SerializerMethodField(
+        help_text="Whether the message has arrived: delivered, or received."
     )
 
     class Meta:
@@ -104,6 +111,9 @@ class MessageSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def get_is_delivered(self, message: Message) -> bool:
+        return message.status in DELIVERED_STATUSES
+
 
 class SendMessageSerializer(serializers.Serializer):
     to = serializers.CharField(help_text="A phone number (sent as SMS) or a contact name.")
@@ -125,6 +135,8 @@ conversation_pages = KeysetPagination(time_field="last_message_at", results_key=
 message_pages = KeysetPagination(time_field="created_at", results_key="messages")
 
 
+# The send answer's "method" for an internal message: stored, never sent anywhere.
+INTERNAL_METHOD = "database"
 _CONVERSATION_ID = id_parameter("conversation")
 _MESSAGE_ID = id_parameter("message")
 _MESSAGE_PAGE = page_of("MessagePage", "messages", MessageSerializer)
@@ -299,8 +311,9 @@ class MessageViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Send an SMS, or an internal message to a contact name",
         description=(
-            "`to` is a phone number in any common format (sent as SMS, `method: twilio`, "
-            "stored `queued`) or a contact name (an internal message, `method: database`, "
+            "`to` is a phone number in any common format (sent as SMS through the configured "
+            "provider, `method` its name, e.g. `twilio`; stored `queued`) or a contact name "
+            "(an internal message, `method: database`, "
             "stored `delivered`). An invalid number or a `from` that is not one of Hatch's "
             "numbers is a 400 naming the field; a number that replied STOP is a 409."
         ),
@@ -315,8 +328,9 @@ class MessageViewSet(viewsets.GenericViewSet):
                     "conversation_id": serializers.UUIDField(),
                     "status": serializers.ChoiceField(choices=MessageStatus.choices),
                     "method": serializers.ChoiceField(
-                        choices=["twilio", "database"],
-                        help_text="twilio: an SMS, queued; database: an internal message.",
+                        choices=[*sms_providers.names(), INTERNAL_METHOD],
+                        help_text="The SMS provider configured (SMS_PROVIDER) for an SMS, "
+                        f"queued; {INTERNAL_METHOD}: an internal message.",
                     ),
                     "message": MessageSerializer(),
                 },
@@ -338,7 +352,9 @@ class MessageViewSet(viewsets.GenericViewSet):
                 "message_id": message.id,
                 "conversation_id": message.conversation_id,
                 "status": message.status,
-                "method": "twilio" if message.channel == Channel.SMS else "database",
+                "method": sms_providers.configured_name()
+                if message.channel == Channel.SMS
+                else INTERNAL_METHOD,
                 "message": message_data(row_of(message, MESSAGE_FIELDS)),
             }
         )

@@ -7,3 +7,8 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         from messaging import checks, signals  # noqa: F401  (registers checks and handlers)
+        from messaging.delivery import sms_outbox
+        from messaging.tasks import send_message
+        from outbox.registry import register
+
+        register(sms_outbox, task=send_message)

@@ -1,13 +1,13 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from hatch.realtime import INBOX_GROUP
+from core.realtime import INBOX_GROUP
 
 # Close code for a connection without a signed-in user (4000-4999 are the application's).
 UNAUTHENTICATED = 4401
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
-    """Pushes inbox events (hatch.realtime) to a signed-in user's open page."""
+    """Pushes inbox events (core.realtime) to a signed-in user's open page."""
 
     async def connect(self):
         user = self.scope.get("user")

@@ -1,45 +1,42 @@
-"""How an outbound SMS goes through the outbox (hatch.delivery) to its provider."""
+"""How an outbound SMS goes through the outbox (outbox.engine) to its provider."""
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db.models import Case, F, Value, When
-from django.db.models.functions import Coalesce
-from django.urls import reverse
-
-from hatch.delivery import Outbox, ProviderError
-from messaging.events import publish_message_changed
-from messaging.models import STATUS_RANK, Message, MessageAttempt, MessageStatus, OptOut
-from messaging.providers import get_sms_provider
+from messaging import consent
+from messaging.live import publish_message_changed
+from messaging.models import STATUS_LADDER, Channel, Direction, Message, MessageAttempt
+from messaging.providers import sms_providers
 from messaging.providers.base import SmsSendResult
-from messaging.providers.twilio import OPTED_OUT
-from messaging.tasks import send_message
-
-
-def status_callback_url(message: Message) -> str:
-    # Hatch's own id rides along, so a callback that outruns the worker's bookkeeping
-    # (the MessageSid is not stored yet) still finds its message.
-    return f"{settings.PUBLIC_BASE_URL}{reverse('twilio-status')}?message_id={message.pk}"
+from outbox.engine import FAILED, Outbox, ProviderError, RecipientOptedOut
 
 
 class SmsOutbox(Outbox):
+    channel = "sms"
+    label = "SMS"
     model = Message
     attempt_model = MessageAttempt
     attempt_record_field = "message"
-    task = send_message
+    status_ladder = STATUS_LADDER
+    refusal_reason = "the recipient opted out (replied STOP)"
 
     def send(self, record: Message) -> SmsSendResult:
+        provider = sms_providers.get()
         # The recipient may have replied STOP after this message was queued.
-        if OptOut.objects.filter(phone=record.to_contact).exists():
-            raise ProviderError(
-                "The recipient has opted out (replied STOP).", code=OPTED_OUT, permanent=True
+        if consent.is_opted_out(record.to_contact):
+            raise RecipientOptedOut(
+                "The recipient has opted out (replied STOP).",
+                code=provider.opted_out_code,
+                reason=provider.opted_out_reason,
             )
-        return get_sms_provider().send(
+        return provider.send(
+            message_id=str(record.pk),
             to=record.to_contact,
             from_=record.from_contact,
             body=record.body,
-            status_callback=status_callback_url(record),
         )
+
+    def success_fields(self, result: SmsSendResult) -> dict:
+        return {"num_segments": result.num_segments} if result.num_segments else {}
 
     def find_sent(self, record: Message, since: datetime) -> SmsSendResult | None:
         # Identical texts to the same number are legitimate: a message Hatch already
@@ -54,7 +51,7 @@ class SmsOutbox(Outbox):
             .exclude(pk=record.pk)
             .values_list("provider_message_id", flat=True)
         )
-        return get_sms_provider().find_sent(
+        return sms_providers.get().find_sent(
             to=record.to_contact,
             from_=record.from_contact,
             body=record.body,
@@ -65,36 +62,30 @@ class SmsOutbox(Outbox):
     def publish(self, record_id) -> None:
         publish_message_changed(record_id)
 
-    def apply_success(self, record: Message, result: SmsSendResult, now: datetime) -> None:
-        # One UPDATE that keeps whatever a status callback already wrote (it may have
-        # outrun the worker): the first SID and send time stay, and the status only moves
-        # up to "sent".
-        not_yet_sent = [
-            s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[MessageStatus.SENT]
-        ]
-        Message.objects.filter(pk=record.pk).update(
-            provider_message_id=Coalesce(
-                F("provider_message_id"), Value(result.provider_message_id)
-            ),
-            num_segments=Value(result.num_segments) if result.num_segments else F("num_segments"),
-            sent_at=Coalesce(F("sent_at"), Value(now)),
-            status=Case(
-                When(status__in=not_yet_sent, then=Value(MessageStatus.SENT)),
-                default=F("status"),
-            ),
-            updated_at=now,
-        )
-
     def apply_permanent_failure(self, record: Message, error: ProviderError) -> None:
-        if error.code == OPTED_OUT:
-            OptOut.objects.get_or_create(
-                phone=record.to_contact, defaults={"reason": f"Twilio {OPTED_OUT}"}
-            )
+        if isinstance(error, RecipientOptedOut):
+            consent.phone_opt_out(phone=record.to_contact, reason=error.reason)
 
     def error_fields(self, error: ProviderError) -> dict:
-        # Twilio's error codes are numbers; anything else (an HTTP status) is kept as text.
+        # SMS error codes are numbers (Twilio's); anything else (an HTTP status) is text.
         code = int(error.code) if error.code.isdigit() else None
         return {"error_code": code, "error_message": error.message}
+
+    def retryable(self):
+        return Message.objects.filter(
+            channel=Channel.SMS, direction=Direction.OUTBOUND, status=FAILED
+        )
+
+    def error_code_value(self, error_code: str) -> int | None:
+        return int(error_code) if error_code.isdigit() else None
+
+    def refused_ids(self, record_ids: list) -> set:
+        recipients = dict(Message.objects.filter(id__in=record_ids).values_list("id", "to_contact"))
+        opted_out = consent.opted_out_among(recipients.values())
+        return {pk for pk, phone in recipients.items() if phone in opted_out}
+
+    def retry_cleared_fields(self) -> dict:
+        return {"error_code": None}
 
 
 sms_outbox = SmsOutbox()

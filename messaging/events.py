@@ -1,63 +1,41 @@
-"""The inbox events messaging publishes (see hatch.realtime)."""
+"""What an SMS provider reports, in Hatch's own words.
 
-from typing import Any
+A webhook view checks the provider's signature, and the provider package turns the payload
+into one of these before any service sees it: services never read a provider's field
+names, status words or error codes.
+"""
 
-from hatch.realtime import publish_on_commit
-from messaging.representation import (
-    CONVERSATION_FIELDS,
-    MESSAGE_FIELDS,
-    conversation_data,
-    message_data,
-)
+from dataclasses import dataclass, field
+from datetime import datetime
 
-_JOINED_CONVERSATION_FIELDS = tuple(f"conversation__{name}" for name in CONVERSATION_FIELDS)
+from messaging.models import MessageStatus
 
 
-def publish_message_changed(
-    message_id,
-    *,
-    created: bool = False,
-    rows: tuple[dict[str, Any], dict[str, Any]] | None = None,
-) -> None:
-    """A message was created or its status changed; its conversation's summary goes along.
+@dataclass(frozen=True)
+class InboundMessage:
+    """Someone sent an SMS or MMS to one of Hatch's numbers."""
 
-    ``rows``, the message's and its conversation's rows as the write left them, spare the
-    query that otherwise reads them back after the commit.
-    """
-
-    def build():
-        if rows is not None:
-            message, conversation = rows
-        else:
-            from messaging.models import Message
-
-            joined = (
-                Message.objects.filter(pk=message_id)
-                .values(*MESSAGE_FIELDS, *_JOINED_CONVERSATION_FIELDS)
-                .first()
-            )
-            if joined is None:
-                return None
-            message = {name: joined[name] for name in MESSAGE_FIELDS}
-            conversation = {name: joined[f"conversation__{name}"] for name in CONVERSATION_FIELDS}
-        return {
-            "type": "message.created" if created else "message.updated",
-            "message": message_data(message),
-            "conversation": conversation_data(conversation),
-        }
-
-    publish_on_commit(build)
+    from_contact: str  # as the provider wrote it; the service normalises it
+    to_contact: str
+    body: str
+    provider_message_id: str = ""
+    media: list[dict] = field(default_factory=list)  # [{"url", "content_type"}, ...]
+    # The consent keyword (STOP, START, HELP) the provider recognised in the message, when
+    # it says: it decides over Hatch's own reading of the body.
+    consent_keyword: str = ""
+    received_at: datetime | None = None
 
 
-def publish_conversation_changed(conversation_id) -> None:
-    def build():
-        from messaging.models import Conversation
+@dataclass(frozen=True)
+class StatusChanged:
+    """The provider's news about an outbound message."""
 
-        conversation = (
-            Conversation.objects.filter(pk=conversation_id).values(*CONVERSATION_FIELDS).first()
-        )
-        if conversation is None:
-            return None
-        return {"type": "conversation.updated", "conversation": conversation_data(conversation)}
-
-    publish_on_commit(build)
+    provider_message_id: str
+    provider_status: str  # as received, kept on the event record
+    status: MessageStatus | None  # what it means in Hatch, None for no news
+    payload: dict  # the whole report as received
+    message_id: str = ""  # Hatch's own id, when the report carries it back
+    error_code: int | None = None
+    error_message: str = ""
+    # The provider says the recipient opted out: the reason to record, else "".
+    opted_out_reason: str = ""

@@ -5,8 +5,10 @@ from django.db import models
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from hatch.contacts import CONTACT_MAX_LENGTH
-from hatch.models import DeliveryAttempt, TimestampedModel
+from core.contacts import CONTACT_MAX_LENGTH
+from core.models import TimestampedModel
+from core.statuses import StatusLadder
+from outbox.models import DeliveryAttempt, OutboxRecord
 
 BODY_MAX_LENGTH = 1600  # Twilio refuses longer bodies (error 21617)
 PREVIEW_LENGTH = 120
@@ -33,23 +35,25 @@ class MessageStatus(models.TextChoices):
     RECEIVED = "received", "Received"
 
 
-# Statuses only move up this ladder; a late or repeated event for a lower rung changes
-# nothing. The three terminal statuses share the top rung: the first one to arrive wins.
-STATUS_RANK = {
-    MessageStatus.QUEUED: 0,
-    MessageStatus.SENDING: 1,
-    MessageStatus.SENT: 2,
-    MessageStatus.DELIVERED: 3,
-    MessageStatus.UNDELIVERED: 3,
-    MessageStatus.FAILED: 3,
-    MessageStatus.RECEIVED: 3,
-}
+# Statuses only move up (core.statuses). The three terminal statuses share the top rung:
+# the first one to arrive wins.
+STATUS_LADDER = StatusLadder(
+    {
+        MessageStatus.QUEUED: 0,
+        MessageStatus.SENDING: 1,
+        MessageStatus.SENT: 2,
+        MessageStatus.DELIVERED: 3,
+        MessageStatus.UNDELIVERED: 3,
+        MessageStatus.FAILED: 3,
+        MessageStatus.RECEIVED: 3,
+    }
+)
 
 
 class Conversation(TimestampedModel):
     """The thread between two contacts, with a summary of it kept on the row.
 
-    The id is derived from the two normalised contacts (hatch.contacts.conversation_id_for).
+    The id is derived from the two normalised contacts (core.contacts.conversation_id_for).
     The summary columns are updated in the same transaction as every new message, so the
     conversation list reads this table alone and never aggregates over messages.
     """
@@ -90,7 +94,7 @@ class Conversation(TimestampedModel):
         return Channel.SMS if self.has_phone_numbers else Channel.INTERNAL
 
 
-class Message(TimestampedModel):
+class Message(OutboxRecord):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No index of its own: message_thread_idx starts with it and serves every lookup, and
     # each index is one more write per stored message.
@@ -109,15 +113,10 @@ class Message(TimestampedModel):
     # sent, so that unsent messages do not collide on that constraint.
     provider_message_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     error_code = models.PositiveIntegerField(null=True, blank=True)
-    error_message = models.TextField(blank=True)
     num_segments = models.PositiveSmallIntegerField(default=1)
     num_media = models.PositiveSmallIntegerField(default=0)
     # Inbound MMS: [{"url": ..., "content_type": ...}, ...] as Twilio sent them.
     media = models.JSONField(default=list, blank=True)
-    # The outbox: how often a worker claimed it, when it is next due, when it was claimed.
-    attempt_count = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -126,7 +125,6 @@ class Message(TimestampedModel):
         related_name="+",
         help_text="The Hatch user who sent an outbound message.",
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -188,10 +186,6 @@ class Message(TimestampedModel):
 
     def __str__(self):
         return f"{self.from_contact} → {self.to_contact}: {self.body[:40]}"
-
-    @property
-    def is_delivered(self) -> bool:
-        return self.status in (MessageStatus.DELIVERED, MessageStatus.RECEIVED)
 
 
 class MessageAttempt(DeliveryAttempt):

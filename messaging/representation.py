@@ -6,7 +6,7 @@ serializers: at 50 to 1,000 rows a page, per-field serializer calls cost more th
 query itself (see bench/). The serializers in messaging.api document the same shapes for
 the OpenAPI schema; messaging/tests/test_representation.py holds the two together.
 
-Times stay datetime objects and ids UUIDs here; hatch.renderers writes them as ISO 8601
+Times stay datetime objects and ids UUIDs here; web.renderers writes them as ISO 8601
 with their offset and as canonical UUID strings, exactly as DRF's serializers do.
 """
 
@@ -50,7 +50,8 @@ MESSAGE_FIELDS = (
     "updated_at",
 )
 
-_DELIVERED = (MessageStatus.DELIVERED, MessageStatus.RECEIVED)
+# The statuses a message has arrived in ("is_delivered").
+DELIVERED_STATUSES = (MessageStatus.DELIVERED, MessageStatus.RECEIVED)
 
 
 def conversation_data(row: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def message_data(row: dict[str, Any]) -> dict[str, Any]:
         "external_sid": row["provider_message_id"],
         "error_code": row["error_code"],
         "error_message": row["error_message"],
-        "is_delivered": row["status"] in _DELIVERED,
+        "is_delivered": row["status"] in DELIVERED_STATUSES,
         "num_segments": row["num_segments"],
         "num_media": row["num_media"],
         "media": row["media"],

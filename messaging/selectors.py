@@ -6,8 +6,8 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from hatch.errors import NotFound
-from hatch.queries import get_by_uuid
+from core.errors import NotFound
+from core.queries import get_by_uuid
 from messaging.models import Channel, Conversation, Message, MessageStatus
 
 NEW_MESSAGES_LIMIT = 1000

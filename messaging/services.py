@@ -6,19 +6,15 @@ Each service validates first, then writes inside one short transaction.
 
 import functools
 import logging
-import re
 import uuid
-from datetime import datetime
 from typing import NamedTuple
 
 import psycopg
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, connections, router, transaction
-from django.db.models.signals import post_save
 from django.utils import timezone
 
-from hatch.contacts import (
+from core.contacts import (
     CONTACT_MAX_LENGTH,
     Contact,
     ContactKind,
@@ -26,31 +22,38 @@ from hatch.contacts import (
     normalise_phone,
     parse_contact,
 )
-from hatch.errors import Conflict, ValidationError
-from messaging.events import publish_conversation_changed, publish_message_changed
+from core.errors import Conflict, ValidationError
+from core.senders import SenderAllowList
+from core.text import without_nul
+from messaging import consent
+from messaging.delivery import sms_outbox
+from messaging.events import InboundMessage, StatusChanged
+from messaging.live import publish_conversation_changed, publish_message_changed
 from messaging.models import (
     BODY_MAX_LENGTH,
     PREVIEW_LENGTH,
-    STATUS_RANK,
+    STATUS_LADDER,
     Channel,
     Conversation,
     Direction,
     Message,
     MessageEvent,
     MessageStatus,
-    OptOut,
 )
-from messaging.providers.twilio import OPTED_OUT
-from messaging.providers.twilio import STATUS_MAP as TWILIO_STATUS_MAP
 from messaging.representation import CONVERSATION_FIELDS, MESSAGE_FIELDS, row_of
 from messaging.segments import count_segments
+from messaging.signals import outbound_message_stored
 
 logger = logging.getLogger(__name__)
 
-# Twilio's default opt-out keywords on long codes, with the two the FCC added; matched
-# against the whole trimmed body, ignoring case ("Stop please" is not an opt-out).
-OPT_OUT_KEYWORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-OPT_IN_KEYWORDS = {"START", "YES", "UNSTOP"}
+# The numbers Hatch may send SMS from, in E.164, the default first.
+SMS_SENDERS = SenderAllowList(
+    default_setting="TWILIO_FROM_NUMBER",
+    extra_setting="TWILIO_EXTRA_FROM_NUMBERS",
+    normalise=lambda number: normalise_phone(number, field="from"),
+    what="a valid phone number",
+    hint="Write each number in E.164, e.g. +14155552671.",
+)
 
 
 def message_send(
@@ -73,7 +76,7 @@ def message_send(
     if recipient.is_phone:
         from_contact = _sms_sender(sender)
         channel, status = Channel.SMS, MessageStatus.QUEUED
-        if OptOut.objects.filter(phone=recipient.value).exists():
+        if consent.is_opted_out(recipient.value):
             raise Conflict(
                 f"{recipient.value} has opted out of messages (replied STOP). "
                 "They can opt back in by texting START.",
@@ -98,38 +101,35 @@ def message_send(
         next_attempt_at=now if status == MessageStatus.QUEUED else None,
     )
     _store_message(message, own=from_contact, other=recipient)
+    if channel == Channel.SMS:
+        # Its receiver (messaging.signals) enqueues the delivery once this commits.
+        outbound_message_stored.send(sender=Message, message_id=message.pk)
     return message
 
 
-def message_receive(
-    *,
-    from_contact: str,
-    to_contact: str,
-    body: str,
-    provider_message_id: str | None = None,
-    media: list[dict] | None = None,
-    opt_out_type: str = "",
-    received_at: datetime | None = None,
-) -> tuple[Message, bool]:
+def message_receive(*, event: InboundMessage) -> tuple[Message, bool]:
     """Store an inbound SMS; return ``(message, created)``.
 
-    A MessageSid seen before returns the stored message unchanged, so a provider's retry
-    never duplicates a message. An opt-out keyword (STOP, ...) opts the sender out and an
-    opt-in keyword (START, ...) back in; Twilio's OptOutType, when sent, decides instead.
+    A provider message id seen before returns the stored message unchanged, so a provider's
+    retry never duplicates a message. An opt-out keyword (STOP, ...) opts the sender out and
+    an opt-in keyword (START, ...) back in; the keyword the provider recognised, when it
+    names one (``event.consent_keyword``), decides instead.
     """
+    provider_message_id = event.provider_message_id or None
     if provider_message_id:
         existing = Message.objects.filter(provider_message_id=provider_message_id).first()
         if existing is not None:
             return existing, False
-    # PostgreSQL cannot store NUL characters; no real message carries one.
-    body = body.replace("\x00", "")
-    sender = _inbound_contact(from_contact.replace("\x00", ""), field="From")
-    recipient = _inbound_contact(to_contact.replace("\x00", ""), field="To")
-    media = media or []
+    # Webhooks strip NUL already; an event from anywhere else must not fail the insert.
+    body, from_contact, to_contact, media = without_nul(
+        [event.body, event.from_contact, event.to_contact, event.media or []]
+    )
+    sender = _inbound_contact(from_contact, field="From")
+    recipient = _inbound_contact(to_contact, field="To")
     # An inbound SMS may carry only media; the body then says so rather than being empty.
     body = body[:BODY_MAX_LENGTH] if body.strip() else "(media message)"
-    at = received_at or timezone.now()
-    keyword = (opt_out_type or body).strip().upper()
+    at = event.received_at or timezone.now()
+    keyword = (event.consent_keyword or body).strip().upper()
     try:
         with transaction.atomic():
             message = Message(
@@ -139,7 +139,7 @@ def message_receive(
                 channel=Channel.SMS,
                 direction=Direction.INBOUND,
                 status=MessageStatus.RECEIVED,
-                provider_message_id=provider_message_id or None,
+                provider_message_id=provider_message_id,
                 num_segments=count_segments(body).segments,
                 num_media=len(media),
                 media=media,
@@ -147,14 +147,12 @@ def message_receive(
                 delivered_at=at,
             )
             _store_message(message, own=recipient, other=sender, unread=True)
-            if keyword in OPT_OUT_KEYWORDS:
-                OptOut.objects.get_or_create(
-                    phone=sender.value, defaults={"reason": f"keyword {keyword}"}
-                )
-            elif keyword in OPT_IN_KEYWORDS:
-                OptOut.objects.filter(phone=sender.value).delete()
+            if keyword in consent.OPT_OUT_KEYWORDS:
+                consent.phone_opt_out(phone=sender.value, reason=f"keyword {keyword}")
+            elif keyword in consent.OPT_IN_KEYWORDS:
+                consent.phone_opt_in(phone=sender.value)
     except IntegrityError:
-        # The same MessageSid arrived twice at once and the other request stored it first.
+        # The same message id arrived twice at once and the other request stored it first.
         if provider_message_id:
             return Message.objects.get(provider_message_id=provider_message_id), False
         raise
@@ -175,77 +173,56 @@ def _inbound_contact(raw: str, *, field: str) -> Contact:
         return Contact(value, ContactKind.PHONE)
 
 
-def message_deliver(*, message_id: str) -> str:
-    """Send one queued SMS through its provider (the task's body; see hatch.delivery)."""
-    from messaging.delivery import sms_outbox
+def message_status_apply(*, event: StatusChanged) -> Message | None:
+    """Apply a provider's status report; return the message, or None if it is unknown.
 
-    return sms_outbox.deliver(message_id)
-
-
-def message_status_apply(
-    *,
-    provider_message_id: str,
-    provider_status: str,
-    message_id: str = "",
-    error_code: str = "",
-    error_message: str = "",
-    payload: dict,
-) -> Message | None:
-    """Apply a Twilio status callback; return the message, or None if it is unknown.
-
-    Statuses only move forward (STATUS_RANK), so callbacks that arrive late, twice or out
-    of order change nothing; the first error code is kept. Every callback is stored.
+    Statuses only move forward (STATUS_LADDER), so reports that arrive late, twice or out
+    of order change nothing; the first error code is kept. Every report is stored.
     """
-    code = _twilio_error_code(error_code)
+    code = event.error_code
     with transaction.atomic():
-        message = _message_for_callback(provider_message_id, message_id)
+        message = _message_for_callback(event.provider_message_id, event.message_id)
         MessageEvent.objects.create(
             message=message,
-            provider_message_id=provider_message_id,
-            provider_status=provider_status,
+            provider_message_id=event.provider_message_id,
+            provider_status=event.provider_status,
             error_code=code,
-            payload=payload,
+            payload=event.payload,
         )
         if message is None:
-            logger.info("Status %r for unknown message %s", provider_status, provider_message_id)
+            logger.info(
+                "Status %r for unknown message %s", event.provider_status, event.provider_message_id
+            )
             return None
         changed = []
-        if provider_message_id and not message.provider_message_id:
-            message.provider_message_id = provider_message_id
+        if event.provider_message_id and not message.provider_message_id:
+            message.provider_message_id = event.provider_message_id
             changed.append("provider_message_id")
-        new_status = TWILIO_STATUS_MAP.get(provider_status)
-        if new_status and STATUS_RANK[new_status] > STATUS_RANK[message.status]:
-            message.status = new_status
+        if STATUS_LADDER.advances(message.status, event.status):
+            message.status = event.status
             changed.append("status")
             now = timezone.now()
-            if new_status == MessageStatus.DELIVERED:
+            if event.status == MessageStatus.DELIVERED:
                 message.delivered_at = now
                 changed.append("delivered_at")
             if not message.sent_at:
                 message.sent_at = now
                 changed.append("sent_at")
         # A delivered message has no error: an "undelivered" or "failed" that lost the race
-        # to "delivered" (it always carries an ErrorCode) leaves it as it is.
+        # to "delivered" (it always carries an error code) leaves it as it is.
         if (
             code is not None
             and message.error_code is None
             and message.status != MessageStatus.DELIVERED
         ):
-            message.error_code, message.error_message = code, error_message
+            message.error_code, message.error_message = code, event.error_message
             changed += ["error_code", "error_message"]
         if changed:
             message.save(update_fields=[*changed, "updated_at"])
             publish_message_changed(message.pk)
-        if str(code) == OPTED_OUT:
-            OptOut.objects.get_or_create(
-                phone=message.to_contact, defaults={"reason": f"Twilio {OPTED_OUT}"}
-            )
+        if event.opted_out_reason:
+            consent.phone_opt_out(phone=message.to_contact, reason=event.opted_out_reason)
     return message
-
-
-def _twilio_error_code(raw: str) -> int | None:
-    """Twilio's error codes are five-digit numbers; anything else is not one."""
-    return int(raw) if re.fullmatch(r"[0-9]{1,9}", str(raw or "")) else None
 
 
 def _message_for_callback(provider_message_id: str, message_id: str) -> Message | None:
@@ -273,24 +250,19 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def sms_senders() -> list[str]:
-    """The numbers Hatch may send SMS from, in E.164, the default first."""
-    configured = [settings.TWILIO_FROM_NUMBER, *settings.TWILIO_EXTRA_FROM_NUMBERS]
-    return [normalise_phone(number, field="TWILIO_FROM_NUMBER") for number in configured if number]
-
-
 def _sms_sender(sender: str | None) -> Contact:
-    allowed = sms_senders()
-    if not allowed:
+    default = SMS_SENDERS.default()
+    if default is None:
         raise ValidationError(
             "SMS sending is not configured: set TWILIO_FROM_NUMBER.", field="from"
         )
     if not sender:
-        return Contact(allowed[0], ContactKind.PHONE)
+        return Contact(default, ContactKind.PHONE)
     contact = parse_contact(sender, field="from")
-    if contact.value not in allowed:
+    if not SMS_SENDERS.allows(contact.value):
         raise ValidationError(
-            f"'from' must be one of Hatch's sending numbers: {', '.join(allowed)}.", field="from"
+            f"'from' must be one of Hatch's sending numbers: {', '.join(SMS_SENDERS.senders())}.",
+            field="from",
         )
     return contact
 
@@ -333,8 +305,7 @@ def _store_message(message: Message, *, own: Contact, other: Contact, unread: bo
     serialises concurrent writers to the same conversation, and the summary only moves
     forward: the preview and the reply address follow the newest message, whatever order
     concurrent writers commit in. The database's constraints check the row as an ORM
-    insert would; post_save is then sent as Model.save sends it, so its receivers (the SMS
-    outbox's enqueue) see every new message, and the inbox is told with the rows in hand.
+    insert would, and the inbox is told with the rows in hand.
     """
     message.conversation_id = conversation_id_for(own.value, other.value)
     preview = conversation_preview(message.body)
@@ -375,9 +346,6 @@ def _store_message(message: Message, *, own: Contact, other: Contact, unread: bo
             )
     message._state.adding = False
     message._state.db = using
-    post_save.send(
-        sender=Message, instance=message, created=True, update_fields=None, raw=False, using=using
-    )
     publish_message_changed(
         message.pk, created=True, rows=(row_of(message, MESSAGE_FIELDS), conversation_row)
     )
@@ -468,65 +436,10 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
     return _StoreMessageStatements(conversation, message, both)
 
 
-def messages_retry_failed(
-    *,
-    ids: list[uuid.UUID | str] | None = None,
-    error_code: str | int | None = None,
-    since: datetime | None = None,
-    dry_run: bool = False,
-) -> dict[str, list[uuid.UUID]]:
-    """Put failed outbound SMS back in the queue, due now; enqueue each after commit.
-
-    Returns ``{"requeued": [ids], "opted_out": [ids]}``: the messages re-queued (in a dry
-    run: that would be) and those left failed because the recipient has opted out.
-
-    Only ``failed`` SMS are considered, narrowed by ``ids``, Twilio's ``error_code`` and
-    ``since`` (failed, that is last changed, at or after that time). A message whose
-    recipient has opted out stays failed: sending it would override the person's STOP.
-
-    A retry is the one move backwards a status makes, and only staff ask for it. The
-    message gets a fresh attempt budget (attempt_count 0) and loses the columns that
-    describe the previous try (error, MessageSid, sent_at), so that the next try and its
-    callbacks write their own; the previous tries stay in its attempts and events. With
-    ``dry_run`` nothing changes.
-    """
-    from messaging.delivery import sms_outbox
-
-    failed = Message.objects.filter(
-        channel=Channel.SMS, direction=Direction.OUTBOUND, status=MessageStatus.FAILED
-    )
-    if ids is not None:
-        failed = failed.filter(id__in=ids)
-    if error_code not in (None, ""):
-        if not str(error_code).isdigit():
-            return {"requeued": [], "opted_out": []}  # Twilio's error codes are numbers
-        failed = failed.filter(error_code=int(error_code))
-    if since is not None:
-        failed = failed.filter(updated_at__gte=since)
-
-    with transaction.atomic():
-        # Locked, so that two retries of the same messages at once re-queue each one once.
-        candidates = list(
-            (failed if dry_run else failed.select_for_update())
-            .order_by("created_at", "id")
-            .values_list("id", "to_contact")
-        )
-        opted_out_phones = set(
-            OptOut.objects.filter(phone__in={phone for _, phone in candidates}).values_list(
-                "phone", flat=True
-            )
-        )
-        requeued = [pk for pk, phone in candidates if phone not in opted_out_phones]
-        opted_out = [pk for pk, phone in candidates if phone in opted_out_phones]
-        if requeued and not dry_run:
-            sms_outbox.requeue(requeued, error_code=None)
-    return {"requeued": requeued, "opted_out": opted_out}
-
-
 def message_retry(*, message: Message) -> Message:
-    """Retry one failed SMS (see messages_retry_failed); return it as it now stands.
-
-    Raises Conflict for anything but a failed outbound SMS, or a recipient who opted out.
+    """Send one failed SMS again (outbox.engine.Outbox.retry_failed); return it as it now
+    stands. Raises Conflict for anything but a failed outbound SMS, or a recipient who has
+    opted out: sending it would override the person's STOP.
     """
     if not (
         message.status == MessageStatus.FAILED
@@ -534,14 +447,7 @@ def message_retry(*, message: Message) -> Message:
         and message.direction == Direction.OUTBOUND
     ):
         raise Conflict("Only a failed SMS can be retried.")
-    if messages_retry_failed(ids=[message.id])["opted_out"]:
+    if sms_outbox.retry_failed(ids=[message.id]).refused:
         raise Conflict(f"{message.to_contact} has opted out (replied STOP); not retried.")
     message.refresh_from_db()
     return message
-
-
-def messages_sweep_outbox() -> dict[str, int]:
-    """Re-enqueue lost queued SMS and re-queue those stuck in "sending" (hatch.delivery)."""
-    from messaging.delivery import sms_outbox
-
-    return sms_outbox.sweep()

@@ -1,24 +1,20 @@
+"""The messaging app's own signal, and its one receiver: how a stored SMS gets sent.
+
+``outbound_message_stored`` is sent by messaging.services.message_send when it has stored an
+outbound SMS in the queue, with ``sender=Message`` and ``message_id``. Its receiver below
+enqueues the delivery task once the transaction commits: nothing is enqueued for a
+transaction that rolls back, and a worker never looks for a row it cannot see yet. If the
+enqueue itself fails, the message stays "queued" and the sweeper enqueues it again.
+"""
+
 from django.db import transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
-from messaging.models import Channel, Direction, Message, MessageStatus
+from messaging.delivery import sms_outbox
+
+outbound_message_stored = Signal()
 
 
-@receiver(post_save, sender=Message, dispatch_uid="messaging.enqueue_outbound_sms")
-def enqueue_outbound_sms(sender, instance: Message, created: bool, **kwargs) -> None:
-    """A new outbound SMS is queued for delivery once its transaction commits.
-
-    Nothing is enqueued for a transaction that rolls back. If the enqueue itself fails, the
-    message stays "queued" and the sweeper enqueues it again.
-    """
-    if not (
-        created
-        and instance.channel == Channel.SMS
-        and instance.direction == Direction.OUTBOUND
-        and instance.status == MessageStatus.QUEUED
-    ):
-        return
-    from messaging.delivery import sms_outbox
-
-    transaction.on_commit(lambda: sms_outbox.enqueue(instance.pk), robust=True)
+@receiver(outbound_message_stored, dispatch_uid="messaging.enqueue_outbound_sms")
+def enqueue_outbound_sms(sender, *, message_id, **kwargs) -> None:
+    transaction.on_commit(lambda: sms_outbox.enqueue(message_id), robust=True)

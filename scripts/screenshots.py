@@ -4,7 +4,7 @@
 
 Creates the PostgreSQL database ``hatch_screenshots`` on the server DATABASE_URL names
 (default: postgres@127.0.0.1:5432), migrates it, fills it with ``seed_demo`` (fixed seed),
-serves it with daphne (hatch.testing.live_server, the test settings: nothing can reach a
+serves it with daphne (testing.live_server, the test settings: nothing can reach a
 real provider), signs in as the demo user in Chromium and writes:
 
     docs/inbox.png           desktop, 1280x800, after a few texts arrived live; the
@@ -31,9 +31,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Run as a file, this script's folder is on sys.path, not the project's.
 sys.path.insert(0, str(BASE_DIR))
 
-from hatch.testing.browser import CHROMIUM, launch_chromium  # noqa: E402
-from hatch.testing.live_server import LiveServer  # noqa: E402
 from messaging.tests.twilio_payloads import INBOUND_PATH, inbound_sms, signature  # noqa: E402
+from testing.browser import CHROMIUM, launch_chromium  # noqa: E402
+from testing.live_server import LiveServer  # noqa: E402
 
 DATABASE = "hatch_screenshots"
 DOCS = BASE_DIR / "docs"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs everything and runs the whole test suite on PostgreSQL: lint, format, tests.
+# Installs everything and runs the whole test suite on PostgreSQL: lint, format, layers, tests.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k conversation -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,4 +9,6 @@ scripts/services.sh
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# The layers: .importlinter's contracts (docs/architecture.md).
+.venv/bin/lint-imports
 exec .venv/bin/pytest "$@"

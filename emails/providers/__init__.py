@@ -1,18 +1,16 @@
-from django.conf import settings
+"""Email providers, by the name EMAIL_PROVIDER gives them.
 
-from emails.providers.base import EmailProvider
+Each provider is a package (or module) here implementing emails.providers.base.EmailProvider;
+adding one is that package and one line below. The registry imports a provider only when it
+is the one configured, and emails.checks refuses to start with a name it does not know.
+"""
 
+from core.providers import ProviderRegistry
 
-def get_email_provider() -> EmailProvider:
-    """The provider EMAIL_PROVIDER names (settings refuse to start without a usable one)."""
-    if settings.EMAIL_PROVIDER == "sendgrid":
-        from emails.providers.sendgrid import SendGridEmailProvider
-
-        return SendGridEmailProvider(
-            api_key=settings.SENDGRID_API_KEY,
-            host=settings.SENDGRID_API_HOST,
-            timeout=settings.PROVIDER_TIMEOUT_SECONDS,
-        )
-    from emails.providers.console import ConsoleEmailProvider
-
-    return ConsoleEmailProvider()
+email_providers = ProviderRegistry(
+    "EMAIL_PROVIDER",
+    {
+        "sendgrid": "emails.providers.sendgrid.SendGridEmailProvider",
+        "console": "emails.providers.console.ConsoleEmailProvider",
+    },
+)

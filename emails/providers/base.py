@@ -2,15 +2,17 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Self
 
-from hatch.delivery import ProviderError
+from outbox.engine import ProviderError, SendResult
 
 __all__ = ["EmailProvider", "EmailSendResult", "OutgoingEmail", "ProviderError"]
 
 
 @dataclass(frozen=True)
 class OutgoingEmail:
-    hatch_id: str  # travels with the email (SendGrid custom_args) to match events to it
+    # Travels with the email (SendGrid: a custom arg), so that its tracking events name it.
+    hatch_id: str
     to_email: str
     from_email: str
     subject: str
@@ -22,26 +24,36 @@ class OutgoingEmail:
 
 
 @dataclass(frozen=True)
-class EmailSendResult:
-    provider_message_id: str  # SendGrid's X-Message-Id
+class EmailSendResult(SendResult):
+    # provider_message_id: the provider's id for the email (SendGrid's X-Message-Id).
     response: dict  # what the provider answered, kept on the record
 
 
 class EmailProvider:
     """Sends one email.
 
+    ``from_settings()`` builds the provider from Django settings: the registry
+    (emails.providers) calls it for the provider EMAIL_PROVIDER names.
+
     ``send`` returns an EmailSendResult once the provider has accepted the email, or raises
     ProviderError: ``permanent=True`` when retrying cannot help (400, 401, 403, 413),
-    ``permanent=False`` otherwise (timeouts, connection errors, 5xx, 429). Every call has a
-    timeout; credentials never reach a log.
+    ``permanent=False`` otherwise (timeouts, connection errors, 5xx, 429), with
+    ``ambiguous=True`` when the provider may have accepted it all the same (a timeout after
+    the request was written). Every call has a timeout; credentials never reach a log.
+
+    ``find_sent`` is what the outbox asks after such an ambiguous attempt, before sending
+    again.
     """
 
-    name: str
+    @classmethod
+    def from_settings(cls) -> Self:
+        return cls()
 
     def send(self, email: OutgoingEmail) -> EmailSendResult:
         raise NotImplementedError
 
     def find_sent(self, email: OutgoingEmail, since: datetime) -> EmailSendResult | None:
         """The provider's record of this email if an attempt since ``since`` reached it;
-        None if not, or if the provider cannot be asked (the outbox then sends again)."""
+        None if not, or if the provider cannot be asked (the outbox then sends again).
+        Raises ProviderError if the look-up itself fails."""
         return None

@@ -9,8 +9,6 @@ logger = logging.getLogger(__name__)
 class ConsoleEmailProvider(EmailProvider):
     """Logs each email instead of sending it: development without SendGrid credentials."""
 
-    name = "console"
-
     def send(self, email: OutgoingEmail) -> EmailSendResult:
         logger.info(
             "Email (console, not sent) from %s to %s: %s",

@@ -31,6 +31,20 @@ class TestSendEmail:
         assert email.status == EmailStatus.QUEUED
         assert email.sent_by.username == "casey"
 
+    def test_the_method_is_the_name_of_the_configured_provider(self, api_client, settings):
+        settings.EMAIL_PROVIDER = "console"
+
+        response = send(api_client)
+
+        assert response.status_code == 200
+        assert response.json()["method"] == "console"
+
+    def test_the_schema_lists_every_provider_as_a_method(self, api_client):
+        schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+        components = schema.json()["components"]["schemas"]
+        assert components["SendEmailResponseMethodEnum"]["enum"] == ["sendgrid", "console"]
+
     def test_every_optional_field_is_kept(self, api_client):
         response = send(
             api_client,

@@ -1,12 +1,14 @@
 """The email delivery pipeline, with the real sendgrid SDK talking to a local fake of SendGrid."""
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from emails import services
+from emails.delivery import email_outbox
 from emails.models import Email, EmailStatus
-from hatch.fake_providers import Reply
-from hatch.models import AttemptOutcome
+from outbox.models import AttemptOutcome
+from testing.fake_providers import Reply
 
 # A delivery refuses to run inside a transaction, so these tests cannot run inside the
 # per-test transaction pytest-django normally wraps them in.
@@ -24,6 +26,15 @@ def test_a_new_email_is_enqueued_after_commit(enqueued_tasks):
     assert enqueued_tasks() == [("emails.tasks.send_email", [str(email.id)])]
 
 
+def test_an_email_rolled_back_with_its_transaction_is_never_enqueued(enqueued_tasks):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_email()
+        raise RuntimeError("the caller's transaction fails after the send")
+
+    assert enqueued_tasks() == []
+    assert not Email.objects.exists()
+
+
 def test_the_email_reaches_sendgrid_with_the_exact_wire_request(fake_providers):
     email = queue_email(
         html_content="<p>It ships <b>today</b>.</p>",
@@ -33,7 +44,7 @@ def test_the_email_reaches_sendgrid_with_the_exact_wire_request(fake_providers):
         from_email="support@hatch.test",
     )
 
-    assert services.email_deliver(email_id=str(email.id)) == "sent"
+    assert email_outbox.deliver(str(email.id)) == "sent"
 
     [request] = fake_providers.requests
     assert (request.method, request.path) == ("POST", "/v3/mail/send")
@@ -64,7 +75,7 @@ def test_a_refused_request_fails_at_once_with_sendgrids_reason(fake_providers, s
     fake_providers.script("sendgrid", Reply.sendgrid_error(status, "The from address is invalid"))
     email = queue_email()
 
-    assert services.email_deliver(email_id=str(email.id)) == "failed"
+    assert email_outbox.deliver(str(email.id)) == "failed"
 
     email.refresh_from_db()
     assert email.status == EmailStatus.FAILED
@@ -76,9 +87,9 @@ def test_throttling_and_server_errors_are_retried_then_succeed(fake_providers, s
     fake_providers.script("sendgrid", Reply.sendgrid_error(status, "try later"))
     email = queue_email()
 
-    assert services.email_deliver(email_id=str(email.id)) == "queued"
+    assert email_outbox.deliver(str(email.id)) == "queued"
     Email.objects.filter(id=email.id).update(next_attempt_at=timezone.now())
-    assert services.email_deliver(email_id=str(email.id)) == "sent"
+    assert email_outbox.deliver(str(email.id)) == "sent"
 
     email.refresh_from_db()
     assert [a.outcome for a in email.attempts.all()] == [AttemptOutcome.RETRY, AttemptOutcome.SENT]
@@ -90,7 +101,7 @@ def test_a_timeout_is_retried(fake_providers, settings):
     fake_providers.script("sendgrid", Reply.hang(1.5))
     email = queue_email()
 
-    assert services.email_deliver(email_id=str(email.id)) == "queued"
+    assert email_outbox.deliver(str(email.id)) == "queued"
 
     email.refresh_from_db()
     assert email.error_message == "SendGrid could not be reached: TimeoutError"
@@ -100,4 +111,4 @@ def test_a_dropped_connection_is_retried(fake_providers):
     fake_providers.script("sendgrid", Reply.disconnect())
     email = queue_email()
 
-    assert services.email_deliver(email_id=str(email.id)) == "queued"
+    assert email_outbox.deliver(str(email.id)) == "queued"

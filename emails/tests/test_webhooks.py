@@ -6,6 +6,7 @@ SENDGRID_WEBHOOK_PUBLIC_KEY, as SendGrid's "Signed Event Webhook Requests" works
 
 import base64
 import json
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
 from sendgrid.helpers.eventwebhook import EventWebhook
 
 from emails import services
+from emails.events import TrackingEvent
 from emails.models import Email, EmailEvent, EmailStatus
+from emails.providers.sendgrid.webhooks import tracking_events
 from emails.tests.sendgrid_payloads import (
     CUSTOMER,
     EVENTS_PATH,
@@ -238,6 +241,54 @@ class TestMalformedBatches:
 
         assert response.status_code == 405
         assert response["Allow"] == "POST"
+
+
+class TestTrackingEvents:
+    """The provider package's reading of a batch: SendGrid's fields become Hatch's event."""
+
+    def test_a_sendgrid_event_becomes_a_tracking_event(self):
+        hatch_id = uuid.uuid4()
+        bounce = event(
+            "bounce",
+            email=CUSTOMER,
+            message_id="14c5d75ce93.dfd.64b469",
+            hatch_email_id=str(hatch_id),
+            timestamp=1732890123,
+        )
+
+        [tracking] = tracking_events(encode([bounce]))
+
+        assert tracking == TrackingEvent(
+            event="bounce",
+            status=EmailStatus.BOUNCED,
+            occurred_at=datetime.fromtimestamp(1732890123, tz=UTC),
+            payload=bounce,
+            email_id=hatch_id,
+            provider_message_id="14c5d75ce93",
+            reported_message_id=bounce["sg_message_id"],
+            provider_event_id=bounce["sg_event_id"],
+            recipient=CUSTOMER,
+            reason=bounce["reason"],
+        )
+
+    def test_an_event_hatch_does_not_track_as_a_status_carries_none(self):
+        [opened] = tracking_events(encode([event("open", email=CUSTOMER, message_id="m")]))
+
+        assert (opened.event, opened.status, opened.email_id) == ("open", None, None)
+
+    def test_nul_characters_are_removed_from_every_string(self):
+        raw = {
+            **event("delivered", email=CUSTOMER, message_id="m"),
+            "event": "delivered\x00",
+            "email": "\x00" + CUSTOMER,
+            "note": {"k\x00": "v"},
+        }
+
+        [delivered] = tracking_events(encode([raw]))
+
+        assert (delivered.event, delivered.status) == ("delivered", EmailStatus.DELIVERED)
+        assert delivered.recipient == CUSTOMER
+        assert delivered.payload["note"] == {"k": "v"}
 
 
 class TestEventsApplied:

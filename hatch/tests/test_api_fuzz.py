@@ -1,6 +1,6 @@
 """Schemathesis against a live Hatch: every operation of /api/schema/, with generated input.
 
-Hatch runs under daphne (hatch.testing.live_server) on the test database, with a few real
+Hatch runs under daphne (testing.live_server) on the test database, with a few real
 records; the schema is fetched from the server itself with a DRF token, and every operation
 is called with input generated from it: valid input (positive), and input that breaks the
 schema on purpose (negative), with a fixed seed and a bounded number of examples each. Each
@@ -36,10 +36,11 @@ from schemathesis.checks import (
 )
 
 from emails import services as email_services
-from hatch.testing import live_server
 from messaging import services
+from messaging.events import InboundMessage
 from messaging.models import Message, MessageStatus
 from messaging.tests.factories import UserFactory
+from testing import live_server
 
 SEED = 20261129
 # Examples per operation and generation mode. 14 operations x 2 modes x 30 is about 850
@@ -107,7 +108,9 @@ def records(transactional_db):
     """A few records of every kind, so that reads and the retry find something."""
     user = UserFactory(username="fuzzer")
     received, _created = services.message_receive(
-        from_contact="+14155550123", to_contact="+15005550006", body="Is my table ready?"
+        event=InboundMessage(
+            from_contact="+14155550123", to_contact="+15005550006", body="Is my table ready?"
+        )
     )
     sent = services.message_send(to="+14155550123", body="Yes, come in", sender=None, user=user)
     Message.objects.filter(id=sent.id).update(status=MessageStatus.FAILED, error_code=30003)

@@ -16,9 +16,10 @@ import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from hatch.testing import live_server
 from messaging import services
+from messaging.events import InboundMessage
 from messaging.tests.factories import UserFactory
+from testing import live_server
 
 CLIENTS = 64
 REQUESTS_PER_CLIENT = 10
@@ -67,7 +68,9 @@ def test_64_concurrent_api_clients_all_succeed_within_the_connection_pool(asgi_l
     token = Token.objects.create(user=UserFactory())
     for number in range(20):
         services.message_receive(
-            from_contact=f"+1415555{1000 + number}", to_contact="+15005550006", body="Hello"
+            event=InboundMessage(
+                from_contact=f"+1415555{1000 + number}", to_contact="+15005550006", body="Hello"
+            )
         )
     headers = {"Authorization": f"Token {token.key}", "Accept": "application/json"}
     database = connection.settings_dict["NAME"]

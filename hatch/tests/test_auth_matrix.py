@@ -207,6 +207,8 @@ EXPECTED: dict[str, Kind] = {
     "rest_framework:logout": LOGOUT,
     # Machines.
     "health": PUBLIC,
+    # Browsers, on pages that name no icon: on to the static icon, for anyone.
+    "favicon": Kind("the icon: public", dict.fromkeys(IDENTITIES, Outcome(302, "/static/img/"))),
     "twilio-inbound": WEBHOOK,
     "twilio-status": WEBHOOK,
     "sendgrid-events": WEBHOOK,

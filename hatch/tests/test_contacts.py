@@ -2,8 +2,8 @@ import uuid
 
 import pytest
 
-from hatch.contacts import ContactKind, conversation_id_for, parse_contact
-from hatch.errors import ValidationError
+from core.contacts import ContactKind, conversation_id_for, parse_contact
+from core.errors import ValidationError
 
 # Vectors computed outside Python with: printf 'Alice\x1fBob' | sha256sum | cut -c1-32
 CONVERSATION_ID_VECTORS = [

@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.test import RequestFactory
 from psycopg_pool import PoolTimeout
 
-from hatch.middleware import DatabaseUnavailableMiddleware
+from web.middleware import DatabaseUnavailableMiddleware
 
 TO = "+14155552671"
 

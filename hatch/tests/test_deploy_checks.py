@@ -38,7 +38,8 @@ def production(*argv: str, **overrides: str | None) -> subprocess.CompletedProce
     env = {
         key: value
         for key, value in os.environ.items()
-        if key in ("PATH", "HOME", "LANG", "VIRTUAL_ENV", "PYTHONPATH")
+        # HATCH_DOTENV: the test settings' empty one, so that no developer's .env leaks in.
+        if key in ("PATH", "HOME", "LANG", "VIRTUAL_ENV", "PYTHONPATH", "HATCH_DOTENV")
     }
     env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="hatch.settings")
     for key, value in overrides.items():

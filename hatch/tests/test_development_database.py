@@ -9,17 +9,20 @@ with development settings.
 
 import os
 
-from hatch.testing.live_server import run_manage_command
+from testing.live_server import run_manage_command
 
 SCRIPT = """
 from messaging import services
 from messaging.models import Conversation, Message
+from messaging.events import InboundMessage
 
 before = Message.objects.count()
 services.message_send(to="Dana Scully", body="Internal note", sender="Fox Mulder")
 services.message_send(to="Dana Scully", body="Second note", sender="Fox Mulder")
 shipped = services.message_send(to="+1 415 555 2671", body="Your order shipped")
-services.message_receive(from_contact="+14155552671", to_contact="+15005550006", body="Thanks")
+services.message_receive(
+    event=InboundMessage(from_contact="+14155552671", to_contact="+15005550006", body="Thanks")
+)
 conversation = Conversation.objects.get(participant_a="Dana Scully")
 assert conversation.message_count == 2, conversation.message_count
 assert conversation.last_message_preview == "Second note"

@@ -26,7 +26,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from hatch.fake_providers import FakeProviders, Reply
+from testing.fake_providers import FakeProviders, Reply
 
 TO, FROM = "+15558675310", "+15005550006"
 SID_RE = re.compile(r"^SM[0-9a-f]{32}$")
@@ -399,7 +399,7 @@ def test_unknown_paths_are_404_json_and_clear_forgets(fake):
 def test_module_runs_as_a_server_until_interrupted():
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hatch.fake_providers", "--port", "0"],
+        [sys.executable, "-m", "testing.fake_providers", "--port", "0"],
         cwd=root,
         stdout=subprocess.PIPE,
         text=True,

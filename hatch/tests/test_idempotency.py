@@ -1,4 +1,4 @@
-"""Idempotency-Key on POST /api/send_message and /api/send_email (hatch.idempotency)."""
+"""Idempotency-Key on POST /api/send_message and /api/send_email (idempotency.keys)."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -201,10 +201,10 @@ class TestExpiry:
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_at_once_with_one_key_store_exactly_one_message(monkeypatch):
     """Both requests look the key up before either stores it: the database decides."""
-    import hatch.idempotency
+    import idempotency.keys
 
     user = UserFactory()
-    lookup = hatch.idempotency._stored_answer
+    lookup = idempotency.keys._stored_answer
     both_looked = threading.Barrier(2, timeout=10)
     first_lookup = threading.local()
 
@@ -215,7 +215,7 @@ def test_two_requests_at_once_with_one_key_store_exactly_one_message(monkeypatch
             both_looked.wait()  # neither request has stored anything yet
         return answer
 
-    monkeypatch.setattr(hatch.idempotency, "_stored_answer", lookup_then_wait)
+    monkeypatch.setattr(idempotency.keys, "_stored_answer", lookup_then_wait)
 
     def send(_):
         try:

@@ -8,9 +8,11 @@ import pytest
 from django.conf import settings
 
 from emails import services as email_services
-from hatch.fake_providers import Reply
+from emails.delivery import email_outbox
 from hatch.log_redaction import REDACTED, RedactSecrets, redact
 from messaging import services as message_services
+from messaging.delivery import sms_outbox
+from testing.fake_providers import Reply
 
 SDK_LOGGERS = ["twilio", "twilio.http_client", "urllib3", "sendgrid", "python_http_client"]
 
@@ -57,8 +59,8 @@ def test_provider_calls_logged_at_debug_with_failing_replies_leak_no_secret(
     sms = message_services.message_send(to="+14155552671", body="Your table is ready")
     email = email_services.email_send(to_email="ada@example.com", subject="Hi", body="Hello")
 
-    assert message_services.message_deliver(message_id=str(sms.id)) == "failed"
-    assert email_services.email_deliver(email_id=str(email.id)) == "failed"
+    assert sms_outbox.deliver(str(sms.id)) == "failed"
+    assert email_outbox.deliver(str(email.id)) == "failed"
     # And an application mistake: logging a credential, and an error that quotes one.
     logging.getLogger("hatch").warning("Twilio token is %s", settings.TWILIO_AUTH_TOKEN)
     try:

@@ -17,8 +17,8 @@ from hypothesis import assume, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from hatch.contacts import ContactKind, conversation_id_for, normalise_phone, parse_contact
-from hatch.errors import ValidationError
+from core.contacts import ContactKind, conversation_id_for, normalise_phone, parse_contact
+from core.errors import ValidationError
 from messaging.segments import GSM7_BASIC, GSM7_EXTENSION, count_segments
 
 PROPERTY = hypothesis_settings(max_examples=300, derandomize=True, deadline=None, database=None)

@@ -13,14 +13,16 @@ import pytest
 from django.utils import timezone
 
 from emails import services as email_services
+from emails.delivery import email_outbox
 from emails.models import Email
-from hatch.delivery import AMBIGUOUS, LOOKUP_FAILED, RECONCILED, ProviderError
-from hatch.fake_providers import Reply
-from hatch.models import AttemptOutcome
 from messaging import services
+from messaging.delivery import sms_outbox
 from messaging.models import MessageStatus
 from messaging.providers.console import ConsoleSmsProvider
 from messaging.providers.twilio import TwilioSmsProvider
+from outbox.engine import AMBIGUOUS, LOOKUP_FAILED, RECONCILED, ProviderError
+from outbox.models import AttemptOutcome
+from testing.fake_providers import Reply
 
 # A delivery refuses to run inside a transaction: no per-test transaction around these.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,8 +41,8 @@ def deliver_now(record) -> str:
     """Deliver, skipping the backoff wait."""
     type(record).objects.filter(id=record.id).update(next_attempt_at=timezone.now())
     if isinstance(record, Email):
-        return email_services.email_deliver(email_id=str(record.id))
-    return services.message_deliver(message_id=str(record.id))
+        return email_outbox.deliver(str(record.id))
+    return sms_outbox.deliver(str(record.id))
 
 
 def attempts(record) -> list[tuple[str, str]]:
@@ -157,7 +159,7 @@ def test_an_identical_text_already_matched_to_another_message_is_not_adopted(fak
 def test_a_message_older_than_the_ambiguous_attempt_is_not_adopted(fake):
     provider = twilio(fake)
     sid = provider.send(
-        to=TO, from_="+15005550006", body="Old", status_callback=""
+        to=TO, from_="+15005550006", body="Old", message_id="m-1"
     ).provider_message_id
     assert (
         provider.find_sent(
@@ -193,7 +195,7 @@ def test_a_messaging_service_send_is_found_by_its_service(fake):
     service = "MG" + "1" * 32
     provider = twilio(fake, messaging_service_sid=service)
     sid = provider.send(
-        to=TO, from_="+15005550006", body="Hi", status_callback=""
+        to=TO, from_="+15005550006", body="Hi", message_id="m-1"
     ).provider_message_id
     since = timezone.now() - timedelta(minutes=1)
 

@@ -14,9 +14,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from emails.models import Email
-from hatch.testing import live_server
 from messaging.models import Message, MessageEvent
 from messaging.tests.factories import UserFactory
+from testing import live_server
 
 LIMIT = 4096
 BODY_PATHS = [

@@ -13,10 +13,10 @@ import pytest
 from drf_spectacular.generators import EndpointEnumerator
 from playwright.sync_api import expect
 
-from hatch.testing import live_server
-from hatch.testing.browser import browser_windows
 from messaging.models import Message
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
+from testing import live_server
+from testing.browser import browser_windows
 
 OPENAPI_JSON = "application/vnd.oai.openapi+json"
 # The client API, as the README documents it: (method, path).

@@ -1,4 +1,4 @@
-"""Send rate limits (hatch.throttling) and sign-in attempt limits (django-axes)."""
+"""Send rate limits (web.throttling) and sign-in attempt limits (django-axes)."""
 
 import os
 import subprocess

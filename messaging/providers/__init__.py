@@ -1,20 +1,15 @@
-from django.conf import settings
+"""The SMS providers Hatch can send through, by the name SMS_PROVIDER gives them.
 
-from messaging.providers.base import SmsProvider
+A provider is a module or package here implementing messaging.providers.base.SmsProvider;
+adding one is its package and one line below.
+"""
 
+from core.providers import ProviderRegistry
 
-def get_sms_provider() -> SmsProvider:
-    """The provider SMS_PROVIDER names (settings refuse to start without a usable one)."""
-    if settings.SMS_PROVIDER == "twilio":
-        from messaging.providers.twilio import TwilioSmsProvider
-
-        return TwilioSmsProvider(
-            account_sid=settings.TWILIO_ACCOUNT_SID,
-            auth_token=settings.TWILIO_AUTH_TOKEN,
-            base_url=settings.TWILIO_API_BASE_URL,
-            timeout=settings.PROVIDER_TIMEOUT_SECONDS,
-            messaging_service_sid=settings.TWILIO_MESSAGING_SERVICE_SID,
-        )
-    from messaging.providers.console import ConsoleSmsProvider
-
-    return ConsoleSmsProvider()
+sms_providers = ProviderRegistry(
+    "SMS_PROVIDER",
+    {
+        "twilio": "messaging.providers.twilio.TwilioSmsProvider",
+        "console": "messaging.providers.console.ConsoleSmsProvider",
+    },
+)

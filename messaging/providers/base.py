@@ -4,14 +4,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from hatch.delivery import ProviderError
+from outbox.engine import ProviderError, RecipientOptedOut, SendResult
 
-__all__ = ["ProviderError", "SmsProvider", "SmsSendResult"]
+__all__ = ["ProviderError", "RecipientOptedOut", "SmsProvider", "SmsSendResult"]
 
 
 @dataclass(frozen=True)
-class SmsSendResult:
-    provider_message_id: str  # Twilio's MessageSid
+class SmsSendResult(SendResult):
     num_segments: int | None  # as billed by the provider, when it says
 
 
@@ -21,12 +20,26 @@ class SmsProvider:
     ``send`` returns an SmsSendResult once the provider has accepted the message, or raises
     ProviderError: ``permanent=True`` when retrying cannot help (invalid number, opted-out
     recipient, refused sender, bad credentials), ``permanent=False`` otherwise (timeouts,
-    connection errors, 5xx, 429). Every call has a timeout; credentials never reach a log.
+    connection errors, 5xx, 429); RecipientOptedOut when the provider refuses because the
+    recipient opted out. Every call has a timeout; credentials never reach a log.
+
+    A provider also implements ``from_settings`` (the registry builds it so), and may
+    name its code and reason for "recipient opted out": Hatch records them when it refuses
+    a send itself because the recipient opted out after the message was queued, so that
+    both refusals read alike.
+
+    Its webhooks (when it has any) live in its package too: a signature check and the
+    parsing of each payload into messaging.events, called by messaging.webhooks.
     """
 
-    name: str
+    opted_out_code = ""
+    opted_out_reason = "opted out"
 
-    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SmsSendResult:
+    @classmethod
+    def from_settings(cls) -> "SmsProvider":
+        return cls()
+
+    def send(self, *, message_id: str, to: str, from_: str, body: str) -> SmsSendResult:
         raise NotImplementedError
 
     def find_sent(

@@ -10,9 +10,7 @@ logger = logging.getLogger(__name__)
 class ConsoleSmsProvider(SmsProvider):
     """Logs each SMS instead of sending it: development without Twilio credentials."""
 
-    name = "console"
-
-    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SmsSendResult:
+    def send(self, *, message_id: str, to: str, from_: str, body: str) -> SmsSendResult:
         logger.info("SMS (console, not sent) from %s to %s: %s", from_, to, body)
         return SmsSendResult(
             provider_message_id=f"console-{uuid.uuid4().hex}",

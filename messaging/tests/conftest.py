@@ -15,8 +15,8 @@ def no_events_from_the_test_process(monkeypatch):
     process), and asgiref refuses to publish beside Playwright's event loop, logging an
     error each time. Data written here reaches a page only through its fetches.
     """
-    monkeypatch.setattr("messaging.events.publish_on_commit", lambda build_event: None)
-    monkeypatch.setattr("emails.events.publish_on_commit", lambda build_event: None)
+    monkeypatch.setattr("messaging.live.publish_on_commit", lambda build_event: None)
+    monkeypatch.setattr("emails.live.publish_on_commit", lambda build_event: None)
 
 
 @pytest.fixture
@@ -34,16 +34,18 @@ def send_delivered_email():
         )
         message_id = sendgrid.x_message_id()
         email_services.email_events_apply(
-            events=[
-                sendgrid.event(
-                    kind,
-                    email="pat@example.com",
-                    message_id=message_id,
-                    hatch_email_id=str(email.id),
-                    timestamp=1732890000 + offset,
-                )
-                for offset, kind in enumerate(["processed", "delivered"])
-            ]
+            events=sendgrid.tracking_events(
+                [
+                    sendgrid.event(
+                        kind,
+                        email="pat@example.com",
+                        message_id=message_id,
+                        hatch_email_id=str(email.id),
+                        timestamp=1732890000 + offset,
+                    )
+                    for offset, kind in enumerate(["processed", "delivered"])
+                ]
+            )
         )
         return email
 

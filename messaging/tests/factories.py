@@ -2,7 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from hatch.contacts import conversation_id_for
+from core.contacts import conversation_id_for
 from messaging.models import Channel, Conversation, Direction, Message, MessageStatus
 
 DEFAULT_PASSWORD = "correct horse battery staple"

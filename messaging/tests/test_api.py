@@ -8,7 +8,7 @@ from django.db.models import Count, Max
 from django.test import Client
 from django.utils import timezone
 
-from hatch.contacts import conversation_id_for
+from core.contacts import conversation_id_for
 from messaging import services
 from messaging.models import Conversation, Message, MessageStatus
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -534,6 +534,21 @@ def test_unknown_api_paths_answer_json_404(api_client):
     response = api_client.get("/api/no-such-thing")
 
     assert response.status_code == 404
+    assert response.json() == {"error": "Not found."}
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    "path", ["/api/messages/not.a.uuid", "/api/conversations/1.2/", "/webhooks/nothing-here"]
+)
+def test_a_malformed_id_answers_the_json_404_in_every_mode(api_client, settings, debug, path):
+    # With DEBUG, Django answers an unmatched URL with its technical HTML page by itself.
+    settings.DEBUG = debug
+
+    response = api_client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
     assert response.json() == {"error": "Not found."}
 
 

@@ -11,10 +11,10 @@ from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from core.contacts import ContactKind, conversation_id_for, parse_contact
+from demo.management.commands import seed_demo
 from emails.models import Email
 from emails.tests.factories import EmailFactory
-from hatch.contacts import ContactKind, conversation_id_for, parse_contact
-from messaging.management.commands import seed_demo
 from messaging.models import (
     PREVIEW_LENGTH,
     Channel,

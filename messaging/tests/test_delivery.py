@@ -10,10 +10,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from hatch.fake_providers import Reply
-from hatch.models import AttemptOutcome
 from messaging import services
+from messaging.delivery import sms_outbox
 from messaging.models import Message, MessageStatus, OptOut
+from outbox.models import AttemptOutcome
+from testing.fake_providers import Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ class TestDelivery:
     def test_the_sms_reaches_twilio_with_the_exact_wire_request(self, fake_providers, settings):
         message = queue_sms()
 
-        assert services.message_deliver(message_id=str(message.id)) == "sent"
+        assert sms_outbox.deliver(str(message.id)) == "sent"
 
         [request] = fake_providers.requests
         assert request.method == "POST"
@@ -99,7 +100,7 @@ class TestDelivery:
     def test_the_segment_count_twilio_bills_is_stored(self, fake_providers):
         message = queue_sms(body="😀" * 40)  # UCS-2: 80 units, two segments
 
-        services.message_deliver(message_id=str(message.id))
+        sms_outbox.deliver(str(message.id))
 
         message.refresh_from_db()
         assert message.num_segments == int(fake_providers.requests[0].response_json["num_segments"])
@@ -109,7 +110,7 @@ class TestDelivery:
         settings.TWILIO_MESSAGING_SERVICE_SID = "MG" + "1" * 32
         message = queue_sms()
 
-        services.message_deliver(message_id=str(message.id))
+        sms_outbox.deliver(str(message.id))
 
         form = fake_providers.requests[0].form
         assert form["MessagingServiceSid"] == ["MG" + "1" * 32]
@@ -122,7 +123,7 @@ class TestDelivery:
         message = queue_sms()
         before = timezone.now()
 
-        assert services.message_deliver(message_id=str(message.id)) == "queued"
+        assert sms_outbox.deliver(str(message.id)) == "queued"
 
         message.refresh_from_db()
         assert message.status == MessageStatus.QUEUED
@@ -140,9 +141,9 @@ class TestDelivery:
         assert [a.outcome for a in message.attempts.all()] == [AttemptOutcome.RETRY]
 
         # Not due yet: a worker that picks it up early leaves it alone.
-        assert services.message_deliver(message_id=str(message.id)) == "skipped"
+        assert sms_outbox.deliver(str(message.id)) == "skipped"
         make_due(message)
-        assert services.message_deliver(message_id=str(message.id)) == "sent"
+        assert sms_outbox.deliver(str(message.id)) == "sent"
 
         message.refresh_from_db()
         assert message.status == MessageStatus.SENT
@@ -153,16 +154,16 @@ class TestDelivery:
         fake_providers.script("twilio", Reply.twilio_error(429, 20429, "Too Many Requests"))
         message = queue_sms()
 
-        assert services.message_deliver(message_id=str(message.id)) == "queued"
+        assert sms_outbox.deliver(str(message.id)) == "queued"
         make_due(message)
-        assert services.message_deliver(message_id=str(message.id)) == "sent"
+        assert sms_outbox.deliver(str(message.id)) == "sent"
 
     def test_a_timeout_is_retried(self, fake_providers, settings):
         settings.PROVIDER_TIMEOUT_SECONDS = 0.3
         fake_providers.script("twilio", Reply.hang(1.5))
         message = queue_sms()
 
-        assert services.message_deliver(message_id=str(message.id)) == "queued"
+        assert sms_outbox.deliver(str(message.id)) == "queued"
 
         message.refresh_from_db()
         assert message.error_message == "Twilio could not be reached: ReadTimeout"
@@ -174,7 +175,7 @@ class TestDelivery:
         settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"  # nothing listens there
         message = queue_sms()
 
-        assert services.message_deliver(message_id=str(message.id)) == "queued"
+        assert sms_outbox.deliver(str(message.id)) == "queued"
         message.refresh_from_db()
         assert message.error_message == "Twilio could not be reached: ConnectionError"
 
@@ -192,7 +193,7 @@ class TestDelivery:
         message = queue_sms()
         initial_enqueue = enqueued_tasks()
 
-        assert services.message_deliver(message_id=str(message.id)) == "failed"
+        assert sms_outbox.deliver(str(message.id)) == "failed"
 
         message.refresh_from_db()
         assert message.status == MessageStatus.FAILED
@@ -206,7 +207,7 @@ class TestDelivery:
         )
         message = queue_sms()
 
-        services.message_deliver(message_id=str(message.id))
+        sms_outbox.deliver(str(message.id))
 
         assert OptOut.objects.filter(phone=TO).exists()
         refused = api_client.post("/api/send_message", {"to": TO, "body": "hi"}, format="json")
@@ -217,7 +218,7 @@ class TestDelivery:
         message = queue_sms()
         OptOut.objects.create(phone=TO, reason="keyword STOP")
 
-        assert services.message_deliver(message_id=str(message.id)) == "failed"
+        assert sms_outbox.deliver(str(message.id)) == "failed"
 
         assert fake_providers.requests == []
         message.refresh_from_db()
@@ -230,7 +231,7 @@ class TestDelivery:
 
         outcomes = []
         for _ in range(3):
-            outcomes.append(services.message_deliver(message_id=str(message.id)))
+            outcomes.append(sms_outbox.deliver(str(message.id)))
             make_due(message)
 
         assert outcomes == ["queued", "queued", "failed"]
@@ -240,9 +241,9 @@ class TestDelivery:
 
     def test_a_delivered_or_failed_message_is_never_sent_again(self, fake_providers):
         message = queue_sms()
-        services.message_deliver(message_id=str(message.id))
+        sms_outbox.deliver(str(message.id))
 
-        assert services.message_deliver(message_id=str(message.id)) == "skipped"
+        assert sms_outbox.deliver(str(message.id)) == "skipped"
         assert len(fake_providers.requests) == 1
 
     def test_no_provider_call_happens_inside_a_transaction(self, fake_providers):
@@ -252,7 +253,7 @@ class TestDelivery:
             pytest.raises(RuntimeError, match="never run inside a database transaction"),
             transaction.atomic(),
         ):
-            services.message_deliver(message_id=str(message.id))
+            sms_outbox.deliver(str(message.id))
 
         assert fake_providers.requests == []
 
@@ -266,7 +267,7 @@ def test_two_workers_racing_for_one_message_send_it_once(fake_providers):
     def worker():
         try:
             barrier.wait()
-            outcomes.append(services.message_deliver(message_id=str(message.id)))
+            outcomes.append(sms_outbox.deliver(str(message.id)))
         finally:
             connection.close()
 
@@ -319,15 +320,13 @@ def test_a_worker_that_died_mid_call_is_recovered_by_the_sweeper(fake_providers,
         status=MessageStatus.SENDING, claimed_at=stale, attempt_count=1
     )
 
-    from messaging.delivery import sms_outbox
-
     assert sms_outbox.sweep() == {
         "requeued_lost": 0,
         "requeued_stuck": 1,
         "reconciled_stuck": 0,
     }
     make_due(message)
-    assert services.message_deliver(message_id=str(message.id)) == "sent"
+    assert sms_outbox.deliver(str(message.id)) == "sent"
     assert [a.outcome for a in message.attempts.all()] == [
         AttemptOutcome.INTERRUPTED,
         AttemptOutcome.SENT,
@@ -339,7 +338,6 @@ def test_the_sweeper_enqueues_a_lost_message_once_per_grace_period(settings, enq
     message = queue_sms()
     overdue = timezone.now() - timedelta(seconds=settings.OUTBOX_QUEUED_GRACE_SECONDS + 1)
     Message.objects.filter(id=message.id).update(next_attempt_at=overdue)
-    from messaging.delivery import sms_outbox
 
     before = len(enqueued_tasks())
     first = sms_outbox.sweep()

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from emails.models import EmailAttempt, EmailEvent, EmailStatus
 from emails.tests.factories import EmailFactory
-from hatch.models import AttemptOutcome
 from messaging.models import Message, MessageAttempt, MessageEvent, MessageStatus, OptOut
 from messaging.tests.factories import MessageFactory, UserFactory
+from outbox.models import AttemptOutcome
 
 pytestmark = pytest.mark.django_db
 

@@ -3,6 +3,7 @@
 import pytest
 
 from messaging import services
+from messaging.events import InboundMessage
 from messaging.models import Message, MessageStatus, OptOut
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +13,9 @@ SEND_MESSAGE_TASK = "messaging.tasks.send_message"
 
 
 def receive(body="Hello?", *, sender=CUSTOMER) -> Message:
-    message, _ = services.message_receive(from_contact=sender, to_contact=HATCH_NUMBER, body=body)
+    message, _ = services.message_receive(
+        event=InboundMessage(from_contact=sender, to_contact=HATCH_NUMBER, body=body)
+    )
     return message
 
 

@@ -21,11 +21,12 @@ from playwright.sync_api import expect
 
 from emails import services as email_services
 from emails.models import Email
-from hatch.testing.browser import browser_windows
 from messaging import services
+from messaging.events import InboundMessage, StatusChanged
 from messaging.models import Channel, Conversation, Direction, Message, MessageStatus, OptOut
 from messaging.segments import count_segments
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
+from testing.browser import browser_windows
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -68,7 +69,9 @@ def sign_in(open_browser, casey):
 
 def receive(body, *, sender="+14155550123", at=None, media=None):
     message, _ = services.message_receive(
-        from_contact=sender, to_contact=HATCH_NUMBER, body=body, received_at=at, media=media
+        event=InboundMessage(
+            from_contact=sender, to_contact=HATCH_NUMBER, body=body, received_at=at, media=media
+        )
     )
     return message
 
@@ -76,12 +79,15 @@ def receive(body, *, sender="+14155550123", at=None, media=None):
 def fail_delivery(message, *, code="30006", reason="Landline or unreachable carrier"):
     """The provider's status callback for an SMS it could not deliver."""
     return services.message_status_apply(
-        provider_message_id="SM" + message.id.hex,
-        provider_status="failed",
-        message_id=str(message.id),
-        error_code=code,
-        error_message=reason,
-        payload={"MessageStatus": "failed", "ErrorCode": code},
+        event=StatusChanged(
+            provider_message_id="SM" + message.id.hex,
+            provider_status="failed",
+            status=MessageStatus.FAILED,
+            message_id=str(message.id),
+            error_code=int(code),
+            error_message=reason,
+            payload={"MessageStatus": "failed", "ErrorCode": code},
+        )
     )
 
 

@@ -1,6 +1,6 @@
 """The inbox live over its websocket, against the production ASGI stack.
 
-Each test runs Hatch under daphne in a child process (hatch.testing.live_server) on the test
+Each test runs Hatch under daphne in a child process (testing.live_server) on the test
 database, and drives Debian's Chromium with Playwright. What reaches the page arrives the way
 production delivers it: Twilio's signed webhooks posted over HTTP, the service commits, the
 event goes through Channels to the page's websocket. Nothing reloads the page.
@@ -21,12 +21,13 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from hatch.testing import live_server
-from hatch.testing.browser import browser_windows
 from messaging import services
+from messaging.events import InboundMessage
 from messaging.models import Direction, Message, MessageStatus
 from messaging.tests import twilio_payloads
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
+from testing import live_server
+from testing.browser import browser_windows
 
 DESKTOP = {"width": 1280, "height": 800}
 HATCH_NUMBER = twilio_payloads.HATCH_NUMBER
@@ -113,7 +114,9 @@ def report(record_property, capsys):
 
 def receive(body, *, sender=CUSTOMER):
     """An inbound SMS stored through the service, in this process, committed at once."""
-    message, _ = services.message_receive(from_contact=sender, to_contact=HATCH_NUMBER, body=body)
+    message, _ = services.message_receive(
+        event=InboundMessage(from_contact=sender, to_contact=HATCH_NUMBER, body=body)
+    )
     return message
 
 

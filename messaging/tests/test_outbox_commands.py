@@ -11,12 +11,14 @@ from django.db import OperationalError
 from django.tasks import default_task_backend
 from django.utils import timezone
 
+from emails.delivery import email_outbox
 from emails.models import Email, EmailAttempt, EmailStatus
 from emails.tests.factories import EmailFactory
-from hatch.models import AttemptOutcome
-from messaging.management.commands import sweep_outbox
+from messaging.delivery import sms_outbox
 from messaging.models import Message, MessageAttempt, MessageStatus, OptOut
 from messaging.tests.factories import MessageFactory
+from outbox.management.commands import sweep_outbox
+from outbox.models import AttemptOutcome
 
 pytestmark = pytest.mark.django_db
 
@@ -335,10 +337,10 @@ def test_sweep_loop_sweeps_until_sigterm_and_survives_a_database_error(monkeypat
             os.kill(os.getpid(), signal.SIGTERM)  # as `docker compose stop` does
         return {"requeued_lost": 2, "requeued_stuck": 0, "reconciled_stuck": 0}
 
-    monkeypatch.setattr(sweep_outbox, "messages_sweep_outbox", sweep_sms)
+    monkeypatch.setattr(sms_outbox, "sweep", sweep_sms)
     monkeypatch.setattr(
-        sweep_outbox,
-        "emails_sweep_outbox",
+        email_outbox,
+        "sweep",
         lambda: {"requeued_lost": 0, "requeued_stuck": 1, "reconciled_stuck": 0},
     )
     # The test's transaction is the connection; the command must not close it.

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from emails import services as email_services
 from messaging import services
+from messaging.events import InboundMessage
 from messaging.models import Conversation, Message, MessageStatus
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,9 @@ def data(user):
     for index in range(ROWS):
         services.message_send(to=f"Contact {index}", body=f"note {index}", user=user)
         services.message_receive(
-            from_contact="+14155552671", to_contact="+15005550006", body=f"inbound {index}"
+            event=InboundMessage(
+                from_contact="+14155552671", to_contact="+15005550006", body=f"inbound {index}"
+            )
         )
         email_services.email_send(
             to_email=f"pat{index}@example.com", subject="Hi", body="Hello", user=user

@@ -19,14 +19,15 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.test import Client
 
+from core import realtime
+from core.realtime import INBOX_GROUP
 from emails.services import email_send
-from hatch import realtime
-from hatch.realtime import INBOX_GROUP
-from hatch.testing import live_server
 from messaging import services
 from messaging.delivery import sms_outbox
+from messaging.events import InboundMessage, StatusChanged
 from messaging.models import Conversation, Message, MessageStatus
 from messaging.tests.factories import UserFactory
+from testing import live_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -89,7 +90,9 @@ def run(scenario) -> None:
 
 def receive_sms(body="Is my table ready?", sid="SM" + "1" * 32) -> Message:
     message, _ = services.message_receive(
-        from_contact=CUSTOMER, to_contact=HATCH_NUMBER, body=body, provider_message_id=sid
+        event=InboundMessage(
+            from_contact=CUSTOMER, to_contact=HATCH_NUMBER, body=body, provider_message_id=sid
+        )
     )
     return message
 
@@ -172,10 +175,13 @@ def test_a_status_callback_pushes_the_new_status(session_cookie):
 
     def callback(status):
         services.message_status_apply(
-            provider_message_id="SM" + "3" * 32,
-            provider_status=status,
-            message_id=str(message.id),
-            payload={"MessageStatus": status},
+            event=StatusChanged(
+                provider_message_id="SM" + "3" * 32,
+                provider_status=status,
+                status=status,
+                message_id=str(message.id),
+                payload={"MessageStatus": status},
+            )
         )
 
     async def scenario():
@@ -211,7 +217,7 @@ def test_a_retried_message_is_pushed_as_queued_again(session_cookie):
 
     async def scenario():
         async with open_inbox(session_cookie) as socket:
-            await db(services.messages_retry_failed)(ids=[message.id])
+            await db(sms_outbox.retry_failed)(ids=[message.id])
             event = await socket.receive_json_from()
             assert event["type"] == "message.updated"
             assert (event["message"]["status"], event["message"]["error_code"]) == ("queued", None)

@@ -11,9 +11,9 @@ import json
 import pytest
 from rest_framework.renderers import JSONRenderer
 
-from hatch.renderers import FastJSONRenderer
 from messaging import services
 from messaging.api import ConversationSerializer, MessageSerializer
+from messaging.events import InboundMessage
 from messaging.models import Conversation, Message
 from messaging.representation import (
     CONVERSATION_FIELDS,
@@ -21,6 +21,7 @@ from messaging.representation import (
     conversation_data,
     message_data,
 )
+from web.renderers import FastJSONRenderer
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +31,13 @@ def records(user):
     services.message_send(to="+1 415 555 2671", body="Hello ünïcode 👋", user=user)
     services.message_send(to="Dana Scully", body="Internal note", user=user)
     services.message_receive(
-        from_contact="+14155552671",
-        to_contact="+15005550006",
-        body="",
-        provider_message_id="MM" + "1" * 32,
-        media=[{"url": "https://api.twilio.com/media/1", "content_type": "image/jpeg"}],
+        event=InboundMessage(
+            from_contact="+14155552671",
+            to_contact="+15005550006",
+            body="",
+            provider_message_id="MM" + "1" * 32,
+            media=[{"url": "https://api.twilio.com/media/1", "content_type": "image/jpeg"}],
+        )
     )
     return Conversation.objects.all(), Message.objects.all()
 

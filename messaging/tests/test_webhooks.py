@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
-from hatch.contacts import conversation_id_for
+from core.contacts import conversation_id_for
 from messaging import services
 from messaging.models import Conversation, Direction, Message, MessageEvent, MessageStatus, OptOut
 from messaging.tests.twilio_payloads import (

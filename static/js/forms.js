@@ -1,4 +1,5 @@
-// Forms and dialogs: show the API's errors where they belong, and close modals the usual ways.
+// Forms and dialogs: show the API's errors where they belong, give each composed message
+// one Idempotency-Key, and close modals the usual ways.
 //
 // Conventions in the templates: a control is named like the API field it feeds; its message
 // goes to the element with id "<control id>-error"; the form's general message goes to
@@ -48,6 +49,30 @@ export function setBusy(form, busy) {
   for (const button of form.querySelectorAll("button[type=submit]")) {
     button.disabled = busy;
   }
+}
+
+// Ids for what the page sends, made before Hatch answers: a reply's own record until the
+// stored message takes its place, and Idempotency-Keys.
+export function temporaryId() {
+  if (crypto.randomUUID) {
+    return `tmp-${crypto.randomUUID()}`;
+  }
+  // randomUUID needs a secure context; getRandomValues does not.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `tmp-${[...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+}
+
+// One Idempotency-Key per composed message: sending the same form again after an answer
+// was lost reuses it, so the server stores the message once; an edit names a new message.
+export function formSendKey(form) {
+  if (!form.dataset.sendKey) {
+    form.dataset.sendKey = temporaryId().slice("tmp-".length);
+  }
+  return form.dataset.sendKey;
+}
+
+export function forgetFormSendKey(event) {
+  delete event.currentTarget.dataset.sendKey;
 }
 
 const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from core.errors import ApplicationError
 from emails.services import email_send
-from hatch.errors import ApplicationError
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
-from hatch.delivery import LOOKUP_FAILED, RECONCILED
-from hatch.fake_providers import RecordedRequest
+from outbox.engine import LOOKUP_FAILED, RECONCILED
+from testing.fake_providers import RecordedRequest
 
 # Attempts that made no send request: an adopted earlier send, or a failed look-up.
 NO_SEND_CODES = (RECONCILED, LOOKUP_FAILED)

@@ -119,7 +119,7 @@ def worker_environment(fake, **overrides) -> dict[str, str]:
     """The environment of a worker on pytest-django's test database, talking to ``fake``."""
     from django.db import connection
 
-    from hatch.testing.live_server import database_url
+    from testing.live_server import database_url
 
     env = dict(os.environ)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -1,6 +1,6 @@
 """PostgreSQL stops and starts again while clients send SMS through the API.
 
-Hatch is served by daphne (hatch.testing.live_server) from a throwaway cluster of its own
+Hatch is served by daphne (testing.live_server) from a throwaway cluster of its own
 (the shared one serves the other tests). Clients post ``/api/send_message`` in a loop; the
 cluster is stopped, kept down, and started again. Meanwhile:
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from hatch.testing.live_server import HOST, LiveServer, run_manage_command
 from hatch.tests.faults.throwaway_postgres import ThrowawayPostgres
+from testing.live_server import HOST, LiveServer, run_manage_command
 
 CLIENTS = 4
 POOL_TIMEOUT = 2  # DB_POOL_TIMEOUT of the server: how long a request waits for a connection

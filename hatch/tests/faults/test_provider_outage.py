@@ -2,7 +2,7 @@
 
 The records are accepted through the services (as the API accepts them), queued in
 django-tasks-db and delivered by real ``manage.py db_worker`` processes, whose SDKs talk to
-hatch.fake_providers. The fake answers 500s, then 429s, then hangs past the workers'
+testing.fake_providers. The fake answers 500s, then 429s, then hangs past the workers'
 timeout, then recovers:
 
 - Twilio's hang *accepts* the message and answers too late (the answer is lost): the
@@ -25,9 +25,8 @@ import pytest
 from django.db import connection
 
 from emails import services as email_services
+from emails.delivery import email_outbox
 from emails.models import Email, EmailAttempt, EmailStatus
-from hatch.delivery import AMBIGUOUS, LOOKUP_FAILED, RECONCILED
-from hatch.fake_providers import Reply
 from hatch.tests.faults.accounting import (
     accepted_per_record,
     attempts_per_record,
@@ -40,6 +39,8 @@ from hatch.tests.faults.accounting import (
 )
 from messaging import services as sms_services
 from messaging.models import Message, MessageAttempt, MessageStatus
+from outbox.engine import AMBIGUOUS, LOOKUP_FAILED, RECONCILED
+from testing.fake_providers import Reply
 
 SMS_COUNT = 1_000
 EMAIL_COUNT = 200
@@ -285,7 +286,7 @@ def test_an_email_whose_acceptance_went_unanswered_is_sent_once_more_per_lost_an
                 for pk in Email.objects.filter(status=EmailStatus.QUEUED).values_list(
                     "id", flat=True
                 ):
-                    email_services.email_deliver(email_id=str(pk))
+                    email_outbox.deliver(str(pk))
                 time.sleep(0.05)
         finally:
             connection.close()

@@ -22,10 +22,12 @@ from django.db import connection
 from django.test import Client
 
 from emails import services as email_services
+from emails.delivery import email_outbox
 from emails.models import EmailEvent, EmailStatus
 from emails.tests import sendgrid_payloads as sendgrid
 from hatch.tests.faults.accounting import email_id, sms_id
 from messaging import services as sms_services
+from messaging.delivery import sms_outbox
 from messaging.models import MessageEvent, MessageStatus
 from messaging.tests import twilio_payloads as twilio
 
@@ -58,7 +60,7 @@ def test_twilio_status_callbacks_ten_times_in_any_order_leave_the_right_state(
     happy = [sms_services.message_send(to=f"+1415555{n:04d}", body=f"Storm {n}") for n in range(20)]
     failing = sms_services.message_send(to="+14155559999", body="Storm that fails")
     for message in [*happy, failing]:
-        assert sms_services.message_deliver(message_id=str(message.id)) == "sent"
+        assert sms_outbox.deliver(str(message.id)) == "sent"
     # The callback URL Hatch gave Twilio, and the SID Twilio gave Hatch, per message.
     sent = {sms_id(r): r for r in fake_providers.twilio_messages()}
 
@@ -128,7 +130,7 @@ def test_the_same_sendgrid_batch_ten_times_and_reversed_is_applied_once(
         for n in range(10)
     ]
     for email in emails:
-        assert email_services.email_deliver(email_id=str(email.id)) == "sent"
+        assert email_outbox.deliver(str(email.id)) == "sent"
     message_ids = {email_id(r): r.message_id for r in fake_providers.sendgrid_mails()}
 
     def events(email, kinds):

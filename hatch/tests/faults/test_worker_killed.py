@@ -22,10 +22,6 @@ from django.utils import timezone
 
 from emails import services as email_services
 from emails.models import Email, EmailStatus
-from hatch.delivery import RECONCILED
-from hatch.fake_providers import Reply
-from hatch.models import AttemptOutcome
-from hatch.testing.live_server import run_manage_command
 from hatch.tests.faults.accounting import (
     accepted_per_record,
     email_id,
@@ -34,6 +30,10 @@ from hatch.tests.faults.accounting import (
 from messaging import services as sms_services
 from messaging.delivery import sms_outbox
 from messaging.models import Message, MessageAttempt, MessageStatus
+from outbox.engine import RECONCILED
+from outbox.models import AttemptOutcome
+from testing.fake_providers import Reply
+from testing.live_server import run_manage_command
 
 SMS_COUNT = 120
 EMAIL_COUNT = 40
@@ -205,7 +205,7 @@ def test_a_record_stuck_sending_at_its_last_attempt_is_reconciled_not_failed(
     sms_outbox.send(Message.objects.get(id=accepted.id))  # ...which Twilio accepted
     [sid] = [r.message_id for r in fake_providers.twilio_messages()]
 
-    counts = sms_services.messages_sweep_outbox()
+    counts = sms_outbox.sweep()
 
     assert counts["reconciled_stuck"] == 1
     accepted.refresh_from_db()

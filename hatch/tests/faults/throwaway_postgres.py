@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from hatch.testing.live_server import free_port
+from testing.live_server import free_port
 
 
 class ThrowawayPostgres:

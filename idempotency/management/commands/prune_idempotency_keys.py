@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from hatch.idempotency import idempotency_keys_prune
+from idempotency.keys import idempotency_keys_prune
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hatch.errors import ApplicationError
+from core.errors import ApplicationError
 from messaging.services import message_send
 
 

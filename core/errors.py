@@ -1,0 +1,30 @@
+"""The one error hierarchy of Hatch's services.
+
+Services raise these; the API's exception handler (web.exception_handler) turns them into
+``{"error": ..., "fields": {...}}`` responses, and commands print the message.
+"""
+
+
+class ApplicationError(Exception):
+    """A request Hatch understood but will not carry out; ``message`` tells a person why."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = {field: [message]} if field else {}
+
+
+class ValidationError(ApplicationError):
+    """The input is unusable as given (bad phone number, sender not allowed, ...)."""
+
+
+class NotFound(ApplicationError):
+    status_code = 404
+
+
+class Conflict(ApplicationError):
+    """The request is well formed, but the state of things forbids it (e.g. an opt-out)."""
+
+    status_code = 409

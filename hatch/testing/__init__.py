@@ -1,1 +1,0 @@
-"""Helpers for tests and tools that need Hatch running as it runs in production."""

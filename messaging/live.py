@@ -1,0 +1,63 @@
+"""The inbox events messaging publishes (see core.realtime)."""
+
+from typing import Any
+
+from core.realtime import publish_on_commit
+from messaging.representation import (
+    CONVERSATION_FIELDS,
+    MESSAGE_FIELDS,
+    conversation_data,
+    message_data,
+)
+
+_JOINED_CONVERSATION_FIELDS = tuple(f"conversation__{name}" for name in CONVERSATION_FIELDS)
+
+
+def publish_message_changed(
+    message_id,
+    *,
+    created: bool = False,
+    rows: tuple[dict[str, Any], dict[str, Any]] | None = None,
+) -> None:
+    """A message was created or its status changed; its conversation's summary goes along.
+
+    ``rows``, the message's and its conversation's rows as the write left them, spare the
+    query that otherwise reads them back after the commit.
+    """
+
+    def build():
+        if rows is not None:
+            message, conversation = rows
+        else:
+            from messaging.models import Message
+
+            joined = (
+                Message.objects.filter(pk=message_id)
+                .values(*MESSAGE_FIELDS, *_JOINED_CONVERSATION_FIELDS)
+                .first()
+            )
+            if joined is None:
+                return None
+            message = {name: joined[name] for name in MESSAGE_FIELDS}
+            conversation = {name: joined[f"conversation__{name}"] for name in CONVERSATION_FIELDS}
+        return {
+            "type": "message.created" if created else "message.updated",
+            "message": message_data(message),
+            "conversation": conversation_data(conversation),
+        }
+
+    publish_on_commit(build)
+
+
+def publish_conversation_changed(conversation_id) -> None:
+    def build():
+        from messaging.models import Conversation
+
+        conversation = (
+            Conversation.objects.filter(pk=conversation_id).values(*CONVERSATION_FIELDS).first()
+        )
+        if conversation is None:
+            return None
+        return {"type": "conversation.updated", "conversation": conversation_data(conversation)}
+
+    publish_on_commit(build)

@@ -1,0 +1,68 @@
+// The reply box under the thread: what is typed there, kept as a draft per conversation,
+// its live segment count, and Enter to send. The segment counter also serves the
+// new-conversation dialog.
+//
+// Sending what was typed lives in replies.js: the thread header and the thread import this
+// module (the counter follows the channel, the draft follows a switch), and sending imports
+// the thread.
+
+import { clearErrors } from "./forms.js";
+import { BODY_MAX_LENGTH, byId } from "./page.js";
+import { characterCount, countSegments } from "./segments.js";
+import { state } from "./state.js";
+
+export const replyBox = {
+  form: byId("reply-form"),
+  body: byId("reply-body"),
+  counter: byId("reply-counter"),
+};
+
+function segmentSummary({ encoding, units, segments, capacity }, characters, maxCharacters) {
+  if (characters > maxCharacters) {
+    return `${characters}/${maxCharacters} characters: too long to send`;
+  }
+  const parts = `${segments} ${segments === 1 ? "segment" : "segments"}`;
+  return `${units}/${capacity} · ${parts}${encoding === "UCS-2" ? " · Unicode" : ""}`;
+}
+
+export function updateCounter(textarea, output, sms) {
+  output.hidden = !sms;
+  if (!sms) {
+    output.textContent = "";
+    return;
+  }
+  const body = textarea.value;
+  const count = countSegments(body);
+  const characters = characterCount(body);
+  output.textContent = segmentSummary(count, characters, BODY_MAX_LENGTH);
+  output.classList.toggle("is-over", characters > BODY_MAX_LENGTH);
+  output.classList.toggle("is-multipart", count.segments > 1);
+}
+
+// Segments only cost anything on SMS: the counter follows the open conversation's channel.
+export function updateReplyCounter() {
+  updateCounter(replyBox.body, replyBox.counter, state.conversation?.channel === "sms");
+}
+
+export function saveDraft() {
+  if (state.selectedId) {
+    state.drafts.set(state.selectedId, replyBox.body.value);
+  }
+}
+
+export function restoreDraft(id) {
+  replyBox.body.value = state.drafts.get(id) ?? "";
+  clearErrors(replyBox.form);
+}
+
+export function setupComposer() {
+  replyBox.body.addEventListener("keydown", (event) => {
+    // Enter sends and Shift+Enter starts a new line; Enter that confirms an input method's
+    // composition (Japanese, Chinese...) belongs to the input method.
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      replyBox.form.requestSubmit();
+    }
+  });
+  replyBox.body.addEventListener("input", updateReplyCounter);
+}

@@ -1,0 +1,81 @@
+// Live updates: what the websocket pushes (live.js is the connection itself) merged into
+// the list, the thread and the Emails view, and the header's live indicator.
+//
+// Records pushed are merged exactly like HTTP answers. After each (re)connection the page
+// fetches what it may have missed, so a dropped connection never loses a message; without
+// a websocket at all, everything still works over HTTP and the page polls now and then.
+
+import { reportOutcome } from "./compose-email.js";
+import { catchUpEmails, upsertEmail } from "./emails.js";
+import { loadConversations, upsertConversation } from "./list.js";
+import { connectLive, liveUrl } from "./live.js";
+import { byId, root } from "./page.js";
+import { catchUpThread, upsertMessage } from "./thread.js";
+
+// Without a websocket (a proxy that refuses upgrades), the page still catches up this often.
+const POLL_WITHOUT_LIVE = 30_000;
+
+const liveIndicator = byId("live-indicator");
+
+function handleEvent(event) {
+  switch (event?.type) {
+    case "message.created":
+    case "message.updated":
+      if (event.conversation) {
+        upsertConversation(event.conversation, { message: event.message });
+      }
+      if (event.message) {
+        upsertMessage(event.message);
+      }
+      break;
+    case "conversation.updated":
+      if (event.conversation) {
+        upsertConversation(event.conversation);
+      }
+      break;
+    case "email.created":
+    case "email.updated":
+      if (event.email) {
+        upsertEmail(event.email);
+        reportOutcome(event.email);
+      }
+      break;
+    default:
+      break; // an event this page does not know yet
+  }
+}
+
+const LIVE_TEXT = {
+  connecting: ["Connecting…", "Connecting to live updates…"],
+  connected: ["Live", "New messages and status changes appear as they happen."],
+  offline: ["Offline", "Live updates are off; reconnecting. The inbox still works."],
+};
+
+function setLiveState(liveState) {
+  root.dataset.live = liveState;
+  const [text, title] = LIVE_TEXT[liveState];
+  liveIndicator.dataset.state = liveState;
+  liveIndicator.title = title;
+  liveIndicator.querySelector(".live-text").textContent = text;
+}
+
+// After a (re)connection: what changed while the page was not listening. The list's first
+// page, the Emails view's, and the open thread's newest messages.
+async function catchUp() {
+  const work = [loadConversations({ refresh: true }), catchUpEmails(), ...catchUpThread()];
+  await Promise.allSettled(work);
+}
+
+export function startLiveUpdates() {
+  connectLive({
+    url: liveUrl(root.dataset.livePath),
+    onEvent: handleEvent,
+    onState: setLiveState,
+    onOpen: catchUp,
+  });
+  setInterval(() => {
+    if (root.dataset.live !== "connected" && document.visibilityState === "visible") {
+      catchUp();
+    }
+  }, POLL_WITHOUT_LIVE);
+}

@@ -1,0 +1,82 @@
+// The new-conversation dialog: a first message, by SMS to a phone number or internal to a
+// contact name. Once sent, the new conversation opens in the thread.
+
+import { postJSON } from "./api.js";
+import { replyBox, updateCounter } from "./composer.js";
+import {
+  clearErrors,
+  forgetFormSendKey,
+  formSendKey,
+  setBusy,
+  setupDialog,
+  showErrors,
+} from "./forms.js";
+import { applyFilter, clearSearch, loadConversations } from "./list.js";
+import { byId, narrowScreen, showToast, urls } from "./page.js";
+import { goToConversation, showSection } from "./routing.js";
+
+const ui = {
+  button: byId("new-conversation-button"),
+  dialog: byId("new-conversation-dialog"),
+  form: byId("new-conversation-form"),
+  counter: byId("new-conversation-counter"),
+};
+
+// The same test as hatch.contacts: digits and phone punctuation mean a phone number (SMS).
+const PHONE_LIKE = /^\+?[\d\s().\-/]+$/;
+
+function isPhoneLike(text) {
+  return PHONE_LIKE.test(text.trim()) && /\d/.test(text);
+}
+
+export function updateNewConversationCounter() {
+  const sms = isPhoneLike(ui.form.elements.namedItem("to").value);
+  updateCounter(ui.form.elements.namedItem("body"), ui.counter, sms);
+}
+
+async function startConversation(event) {
+  event.preventDefault();
+  const form = ui.form;
+  clearErrors(form);
+  setBusy(form, true);
+  try {
+    const result = await postJSON(
+      urls.sendMessage,
+      {
+        to: form.elements.namedItem("to").value,
+        body: form.elements.namedItem("body").value,
+      },
+      { idempotencyKey: formSendKey(form) },
+    );
+    ui.dialog.close();
+    form.reset();
+    delete form.dataset.sendKey;
+    updateNewConversationCounter();
+    clearSearch();
+    applyFilter("");
+    showSection("conversations");
+    await loadConversations();
+    await goToConversation(result.conversation_id);
+    if (!narrowScreen.matches) {
+      replyBox.body.focus();
+    }
+  } catch (error) {
+    showErrors(form, error);
+    if (!ui.dialog.open) {
+      showToast(`Message not sent: ${error.message}`);
+    }
+  } finally {
+    setBusy(form, false);
+  }
+}
+
+export function setupNewMessage() {
+  setupDialog(ui.dialog);
+  ui.button.addEventListener("click", () => {
+    clearErrors(ui.form);
+    ui.dialog.showModal();
+  });
+  ui.form.addEventListener("submit", startConversation);
+  ui.form.addEventListener("input", updateNewConversationCounter);
+  ui.form.addEventListener("input", forgetFormSendKey);
+}

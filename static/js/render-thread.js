@@ -1,0 +1,223 @@
+// How the thread draws messages: bubbles, attachments, delivery status, the reasons for a
+// failure and the Retry and Discard buttons, with a separator before each new day.
+
+import { clockTime, dayLabel, displayContact, h, startOfDay, timeElement } from "./render.js";
+
+const STATUS_LABELS = {
+  queued: "Queued",
+  sending: "Sending",
+  sent: "Sent",
+  delivered: "Delivered",
+  undelivered: "Undelivered",
+  failed: "Failed",
+  // The page's own: a reply on its way to Hatch, and one Hatch refused or never received.
+  pending: "Pending",
+  error: "Not sent",
+};
+
+const PROVIDER_FAILED = new Set(["failed", "undelivered"]);
+
+export function statusLabel(status) {
+  return STATUS_LABELS[status] ?? status;
+}
+
+function errorText(message) {
+  if (!message.error_message && !message.error_code) {
+    return "";
+  }
+  const code = message.error_code ? `Error ${message.error_code}` : "";
+  return [code, message.error_message].filter(Boolean).join(": ");
+}
+
+// A provider failure's reason shows on hover (title) and, for touch and keyboard, while
+// the mark has focus: it is focusable and described by the reason.
+export function statusMark(message, errorId = null) {
+  const label = statusLabel(message.status);
+  const failed = PROVIDER_FAILED.has(message.status);
+  return h(
+    "span",
+    {
+      className: `status-mark status-${message.status}`,
+      title: errorText(message) || label,
+      tabindex: failed && errorId ? "0" : null,
+      "aria-describedby": failed ? errorId : null,
+    },
+    label,
+  );
+}
+
+// Media URLs come from the provider's webhook: only http(s) ever becomes a link or an
+// image, and only https or this site's own images are drawn (the CSP allows no others).
+function mediaUrl(raw) {
+  if (typeof raw !== "string" || !raw) {
+    return null;
+  }
+  try {
+    const url = new URL(raw, window.location.href);
+    return url.protocol === "https:" || url.protocol === "http:" ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+function mediaKind(contentType) {
+  const [kind, subtype = ""] = contentType.split("/");
+  if (kind === "video") {
+    return "Video";
+  }
+  if (kind === "audio") {
+    return "Audio";
+  }
+  if (subtype === "pdf") {
+    return "PDF";
+  }
+  if (kind === "image") {
+    return "Image";
+  }
+  return "File";
+}
+
+function mediaItem(item, index, message) {
+  const url = mediaUrl(item?.url);
+  const contentType = typeof item?.content_type === "string" ? item.content_type : "";
+  if (!url) {
+    return h("span", { className: "media-missing" }, "Attachment unavailable");
+  }
+  const drawable = url.protocol === "https:" || url.origin === window.location.origin;
+  if (contentType.startsWith("image/") && drawable) {
+    const image = h("img", {
+      src: item.url,
+      alt: `Image ${index + 1} from ${displayContact(message.from_contact)}`,
+      decoding: "async",
+    });
+    image.addEventListener("error", () => image.classList.add("is-broken"), { once: true });
+    return image;
+  }
+  const label = `${mediaKind(contentType)} attachment${contentType ? ` (${contentType})` : ""}`;
+  return h("a", { href: item.url, target: "_blank", rel: "noopener noreferrer" }, label);
+}
+
+function mediaList(message) {
+  const media = Array.isArray(message.media) ? message.media : [];
+  if (!media.length) {
+    return null;
+  }
+  return h(
+    "ul",
+    {
+      className: "media",
+      "aria-label": media.length === 1 ? "Attachment" : `${media.length} attachments`,
+    },
+    media.map((item, index) => h("li", {}, mediaItem(item, index, message))),
+  );
+}
+
+// An inbound MMS without text is stored with this body; its media says it all.
+const MEDIA_PLACEHOLDER = "(media message)";
+
+// `message` is an API record, or the page's own record of a reply being sent (status
+// "pending" or "error", `error` the reason); `note` is the reason a retry was refused.
+export function messageItem(message) {
+  const outbound = message.direction !== "inbound";
+  const status = message.status;
+  const providerFailed = PROVIDER_FAILED.has(status);
+  const notSent = status === "error";
+  const errorId = `message-error-${message.id}`;
+  const error = notSent ? message.error : providerFailed ? errorText(message) : "";
+  const canRetry = notSent || (outbound && status === "failed" && message.type === "sms");
+  const hideBody =
+    message.body === MEDIA_PLACEHOLDER && Array.isArray(message.media) && message.media.length > 0;
+  const classes = [
+    "message",
+    outbound ? "message-outbound" : "message-inbound",
+    providerFailed || notSent ? "message-failed" : "",
+    status === "pending" ? "message-pending" : "",
+  ];
+  return h(
+    "li",
+    {
+      className: classes.filter(Boolean).join(" "),
+      "data-message-id": message.id,
+      "data-status": status,
+      "data-direction": outbound ? "outbound" : "inbound",
+    },
+    hideBody ? null : h("div", { className: "bubble" }, message.body),
+    mediaList(message),
+    h(
+      "div",
+      { className: "message-meta" },
+      h("span", { className: "message-sender" }, displayContact(message.from_contact)),
+      timeElement(message.timestamp, clockTime(message.timestamp)),
+      outbound ? statusMark(message, error ? errorId : null) : null,
+    ),
+    error
+      ? h(
+          "p",
+          { className: `message-error${providerFailed ? " on-focus" : ""}`, id: errorId },
+          error,
+        )
+      : null,
+    message.note ? h("p", { className: "message-error" }, message.note) : null,
+    canRetry || notSent
+      ? h(
+          "div",
+          { className: "message-actions" },
+          canRetry
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  className: "button button-small",
+                  "data-action": "retry",
+                  disabled: Boolean(message.retrying),
+                },
+                "Retry",
+              )
+            : null,
+          notSent
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  className: "button button-small button-quiet",
+                  "data-action": "discard",
+                },
+                "Discard",
+              )
+            : null,
+        )
+      : null,
+  );
+}
+
+export function daySeparator(label) {
+  return h("li", { className: "day-separator" }, h("span", {}, label));
+}
+
+// A thread's entries for reconcile(), in order, with a separator before each new day.
+export function threadEntries(messages, now = new Date()) {
+  const entries = [];
+  const days = new Set();
+  let lastDay = null;
+  for (const message of messages) {
+    const day = startOfDay(new Date(message.timestamp)).getTime();
+    if (day !== lastDay) {
+      const label = dayLabel(message.timestamp, now);
+      // A reply being sent carries this browser's clock, which may disagree with the
+      // server's around midnight: a day can then come twice, and keys must stay unique.
+      let key = `day-${day}`;
+      while (days.has(key)) {
+        key += "+";
+      }
+      days.add(key);
+      entries.push({ key, signature: label, build: () => daySeparator(label) });
+      lastDay = day;
+    }
+    entries.push({
+      key: `message-${message.id}`,
+      signature: JSON.stringify(message),
+      build: () => messageItem(message),
+    });
+  }
+  return entries;
+}

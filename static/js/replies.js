@@ -1,0 +1,136 @@
+// Sending replies: a reply shows in the thread as "pending" until Hatch answers, and one
+// Hatch refused stays there with its reason, Retry and Discard; Retry also asks Hatch to
+// queue again a message the provider failed.
+
+import { postJSON } from "./api.js";
+import { replyBox, updateReplyCounter } from "./composer.js";
+import { clearErrors, showErrors, temporaryId } from "./forms.js";
+import { refreshConversation } from "./list.js";
+import { BODY_MAX_LENGTH, urls } from "./page.js";
+import { characterCount } from "./segments.js";
+import { mergeMessages, outgoingOf, state } from "./state.js";
+import { messageList, renderThread, setThreadStatus, upsertMessage } from "./thread.js";
+
+function redrawIfOpen(conversationId, scroll = "stick") {
+  if (conversationId === state.selectedId) {
+    renderThread(scroll);
+  }
+}
+
+function forgetReply(reply) {
+  const replies = outgoingOf(reply.conversation_id).filter((item) => item !== reply);
+  if (replies.length) {
+    state.outgoing.set(reply.conversation_id, replies);
+  } else {
+    state.outgoing.delete(reply.conversation_id);
+  }
+}
+
+// Send one of the page's replies (again): it shows as "pending" until Hatch answers, then
+// the stored message takes its place; a refusal stays on it with the reason and a Retry.
+async function deliver(reply) {
+  reply.status = "pending";
+  reply.error = "";
+  reply.sentAt = performance.now();
+  redrawIfOpen(reply.conversation_id, "bottom");
+  try {
+    // "from" keeps the reply in this thread: a conversation is keyed on both contacts.
+    const result = await postJSON(
+      urls.sendMessage,
+      { to: reply.to_contact, from: reply.from_contact, body: reply.body },
+      { idempotencyKey: reply.id },
+    );
+    forgetReply(reply);
+    if (result.message?.conversation_id === state.selectedId) {
+      state.messages = mergeMessages(state.messages, [result.message]);
+      setThreadStatus("");
+    }
+    redrawIfOpen(reply.conversation_id);
+    refreshConversation(result.conversation_id);
+  } catch (error) {
+    reply.status = "error";
+    reply.error = error.message;
+    redrawIfOpen(reply.conversation_id);
+  }
+}
+
+function sendReply(event) {
+  event.preventDefault();
+  const conversation = state.conversation;
+  const body = replyBox.body.value;
+  if (!conversation || !body.trim()) {
+    return;
+  }
+  clearErrors(replyBox.form);
+  if (characterCount(body) > BODY_MAX_LENGTH) {
+    showErrors(replyBox.form, {
+      message: `This message is too long to send: at most ${BODY_MAX_LENGTH} characters.`,
+    });
+    return;
+  }
+  const id = conversation.conversation_id;
+  const reply = {
+    id: temporaryId(),
+    conversation_id: id,
+    to_contact: conversation.reply_to,
+    from_contact: conversation.own_contact,
+    body,
+    direction: "outbound-api", // as the API spells it (Twilio's word)
+    type: conversation.channel,
+    status: "pending",
+    timestamp: new Date().toISOString(),
+    media: [],
+    error: "",
+    sentAt: performance.now(),
+  };
+  state.outgoing.set(id, [...outgoingOf(id), reply]);
+  state.drafts.delete(id);
+  replyBox.body.value = "";
+  updateReplyCounter();
+  setThreadStatus("");
+  deliver(reply);
+}
+
+// Retry of a message the provider failed: Hatch queues it again (or says why not).
+async function retryFailed(id) {
+  state.notes.delete(id);
+  state.retrying.add(id);
+  renderThread("stick");
+  try {
+    const message = await postJSON(urls.retry(id));
+    state.retrying.delete(id);
+    upsertMessage(message);
+    refreshConversation(message.conversation_id);
+  } catch (error) {
+    state.retrying.delete(id);
+    state.notes.set(id, error.message);
+    renderThread("stick");
+  }
+}
+
+function onMessageAction(event) {
+  const button = event.target.closest("button[data-action]");
+  const item = button?.closest("[data-message-id]");
+  if (!item) {
+    return;
+  }
+  const id = item.dataset.messageId;
+  const reply = outgoingOf(state.selectedId).find((candidate) => candidate.id === id);
+  if (button.dataset.action === "retry") {
+    if (reply) {
+      deliver(reply);
+    } else {
+      retryFailed(id);
+    }
+  } else if (button.dataset.action === "discard" && reply) {
+    forgetReply(reply);
+    renderThread("stick");
+  }
+  // The button is redrawn away; the reply box is where the person goes next.
+  replyBox.body.focus();
+}
+
+export function setupReplies() {
+  replyBox.form.addEventListener("submit", sendReply);
+  messageList.addEventListener("click", onMessageAction);
+}
