@@ -39,8 +39,9 @@ class ProviderRegistry:
         """The configured provider, built from settings."""
         return _provider_class(self._paths[self.configured_name()]).from_settings()
 
-    def get_class(self, name: str):
-        return _provider_class(self._paths[name])
+    def error_descriptions(self) -> dict[str, str]:
+        """The configured provider's common error codes, each in a few words."""
+        return _provider_class(self._paths[self.configured_name()]).error_descriptions
 
     def check(self, *, id: str) -> list[Error]:
         name = self.configured_name()

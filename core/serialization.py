@@ -10,6 +10,7 @@ DRF's encoder.
 from typing import Any
 
 import orjson
+from django.db.models import Model
 from rest_framework.utils.encoders import JSONEncoder
 
 _fallback = JSONEncoder().default
@@ -17,3 +18,9 @@ _fallback = JSONEncoder().default
 
 def json_bytes(data: Any) -> bytes:
     return orjson.dumps(data, default=_fallback)
+
+
+def row_of(instance: Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The row of a record already in hand, as ``.values(*fields)`` would read it: the
+    representation modules build JSON from rows, fetched or in hand alike."""
+    return {name: getattr(instance, name) for name in fields}

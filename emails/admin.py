@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from emails.delivery import email_outbox
 from emails.models import Email, EmailAttempt, EmailEvent
+from emails.providers import email_providers
 from web.admin import (
     DeliveryAttemptInline,
     KnownValuesFilter,
@@ -18,20 +19,11 @@ from web.admin import (
     ViewOnlyAdmin,
 )
 
-# The HTTP statuses SendGrid most often refuses an email with: the error code filter's
-# choices (see KnownValuesFilter for why the list is fixed).
-COMMON_ERROR_CODES = {
-    "400": "bad request",
-    "401": "bad API key",
-    "403": "sender not verified or no permission",
-    "413": "too large",
-    "429": "rate limited",
-    "500": "SendGrid error",
-}
-
 
 class ErrorCodeFilter(KnownValuesFilter):
-    known_values = COMMON_ERROR_CODES
+    def get_known_values(self) -> dict[str, str]:
+        # The configured provider's codes, in its words (emails.providers).
+        return email_providers.error_descriptions()
 
 
 class EmailAttemptInline(DeliveryAttemptInline):

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view, inline_seri
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from core.serialization import row_of
 from emails import selectors, services
 from emails.models import (
     BODY_MAX_LENGTH,
@@ -24,7 +25,6 @@ from emails.representation import (
     EMAIL_FIELDS,
     email_data,
     email_detail_data,
-    email_row,
 )
 from idempotency.keys import idempotent
 from web.pagination import KeysetPagination
@@ -164,7 +164,7 @@ class EmailViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         email = selectors.email_get(email_id=pk)
         events = selectors.email_events(email=email).values(*EMAIL_EVENT_FIELDS)
-        return Response(email_detail_data(email_row(email), events))
+        return Response(email_detail_data(row_of(email, EMAIL_FIELDS), events))
 
     @extend_schema(
         summary="Send an email",
@@ -221,6 +221,6 @@ class EmailViewSet(viewsets.GenericViewSet):
                 "status": email.status,
                 "message_id": email.provider_message_id,
                 "method": email_providers.configured_name(),
-                "email": email_data(email_row(email)),
+                "email": email_data(row_of(email, EMAIL_FIELDS)),
             }
         )

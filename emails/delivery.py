@@ -26,11 +26,6 @@ class EmailOutbox(Outbox):
     def success_fields(self, result: EmailSendResult) -> dict:
         return {"provider_response": result.response}
 
-    def error_code_value(self, error_code: str) -> str:
-        # The provider's error code is kept as text (SendGrid: an HTTP status), so any
-        # value may match.
-        return str(error_code)
-
     def retry_cleared_fields(self) -> dict:
         return {"error_code": "", "provider_response": None}
 

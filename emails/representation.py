@@ -15,8 +15,6 @@ from typing import Any
 
 from rest_framework.fields import DateTimeField
 
-from emails.models import Email
-
 # The columns each shape reads: fetch exactly these with .values(*FIELDS).
 EMAIL_FIELDS = (
     "id",
@@ -76,8 +74,3 @@ def email_event_data(row: dict[str, Any]) -> dict[str, Any]:
         "occurred_at": _time(row["occurred_at"]),
         "recipient": row["recipient"],
     }
-
-
-def email_row(email: Email) -> dict[str, Any]:
-    """The row of an email already in hand, as ``.values(*EMAIL_FIELDS)`` would read it."""
-    return {name: getattr(email, name) for name in EMAIL_FIELDS}

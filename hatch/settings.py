@@ -140,8 +140,8 @@ if DEBUG:
 else:
     DATABASES = {"default": env.db("DATABASE_URL")}
 # PostgreSQL connections come from psycopg's pool: under ASGI, Django runs sync views in a
-# thread pool, and per-thread persistent connections would grow without bound (the seed's
-# defect: requests failing once PostgreSQL's max_connections is reached). Each process
+# thread pool, and per-thread persistent connections would grow without bound (the Flask
+# app's defect: requests failing once PostgreSQL's max_connections is reached). Each process
 # holds at most DB_POOL_MAX_SIZE connections; a request waits up to DB_POOL_TIMEOUT seconds
 # for one. DB_POOL_MAX_SIZE=0 switches the pool off (persistent connections, CONN_MAX_AGE).
 DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=8)
@@ -250,7 +250,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "web.exception_handler.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # ISO 8601 with an explicit "+00:00" offset, as the seed's API wrote it.
+    # ISO 8601 with an explicit "+00:00" offset, as the Flask app's API wrote it.
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%f%:z",
 }
 

@@ -42,5 +42,5 @@ SENDGRID_EXTRA_FROM_EMAILS = ["support@hatch.test", "@sales.hatch.test"]
 # Serve static files from the source folders; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
-# No send is ever throttled by accident; hatch/tests/test_throttling.py sets a rate.
+# No send is ever throttled by accident; tests/test_throttling.py sets a rate.
 SEND_RATE_LIMIT = None

@@ -24,27 +24,13 @@ from messaging.models import (
     MessageEvent,
     OptOut,
 )
+from messaging.providers import sms_providers
 from web.admin import (
     DeliveryAttemptInline,
     KnownValuesFilter,
     ProviderEventInline,
     ViewOnlyAdmin,
 )
-
-# Twilio's error codes a failed or undelivered message most often carries: the error code
-# filter's choices (see KnownValuesFilter for why the list is fixed).
-COMMON_ERROR_CODES = {
-    "21211": "invalid 'To' number",
-    "21408": "region not enabled",
-    "21606": "'From' cannot send",
-    "21610": "recipient opted out",
-    "21614": "not a mobile number",
-    "30003": "unreachable handset",
-    "30005": "unknown handset",
-    "30006": "landline or unreachable carrier",
-    "30007": "filtered as spam",
-    "30008": "unknown error",
-}
 
 
 class PhoneSearchMixin:
@@ -116,7 +102,9 @@ class ConversationAdmin(PhoneSearchMixin, ViewOnlyAdmin):
 
 
 class ErrorCodeFilter(KnownValuesFilter):
-    known_values = COMMON_ERROR_CODES
+    def get_known_values(self) -> dict[str, str]:
+        # The configured provider's codes, in its words (messaging.providers).
+        return sms_providers.error_descriptions()
 
 
 class MessageAttemptInline(DeliveryAttemptInline):

@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.errors import ValidationError
+from core.serialization import row_of
 from idempotency.keys import idempotent
 from messaging import selectors, services
 from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message, MessageStatus
@@ -30,7 +31,6 @@ from messaging.representation import (
     MESSAGE_FIELDS,
     conversation_data,
     message_data,
-    row_of,
 )
 from web.pagination import KeysetPagination
 from web.schema import (

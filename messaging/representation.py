@@ -12,8 +12,6 @@ with their offset and as canonical UUID strings, exactly as DRF's serializers do
 
 from typing import Any
 
-from django.db.models import Model
-
 from messaging.models import Channel, MessageStatus
 
 # The columns each shape reads: selectors fetch exactly these with .values(*FIELDS).
@@ -93,8 +91,3 @@ def message_data(row: dict[str, Any]) -> dict[str, Any]:
         "delivered_at": row["delivered_at"],
         "updated_at": row["updated_at"],
     }
-
-
-def row_of(instance: Model, fields: tuple[str, ...]) -> dict[str, Any]:
-    """The row of a record already in hand, as ``.values(*fields)`` would read it."""
-    return {name: getattr(instance, name) for name in fields}

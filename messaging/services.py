@@ -4,21 +4,17 @@ Views, viewsets, commands, webhooks and tasks call them; they hold no rules of t
 Each service validates first, then writes inside one short transaction.
 """
 
-import functools
 import logging
 import uuid
-from typing import NamedTuple
 
-import psycopg
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, OperationalError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.contacts import (
     CONTACT_MAX_LENGTH,
     Contact,
     ContactKind,
-    conversation_id_for,
     normalise_phone,
     parse_contact,
 )
@@ -31,7 +27,6 @@ from messaging.events import InboundMessage, StatusChanged
 from messaging.live import publish_conversation_changed, publish_message_changed
 from messaging.models import (
     BODY_MAX_LENGTH,
-    PREVIEW_LENGTH,
     STATUS_LADDER,
     Channel,
     Conversation,
@@ -40,9 +35,9 @@ from messaging.models import (
     MessageEvent,
     MessageStatus,
 )
-from messaging.representation import CONVERSATION_FIELDS, MESSAGE_FIELDS, row_of
 from messaging.segments import count_segments
 from messaging.signals import outbound_message_stored
+from messaging.summary import store_message
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +95,7 @@ def message_send(
         delivered_at=now if status == MessageStatus.DELIVERED else None,
         next_attempt_at=now if status == MessageStatus.QUEUED else None,
     )
-    _store_message(message, own=from_contact, other=recipient)
+    store_message(message, own=from_contact.value, other=recipient.value)
     if channel == Channel.SMS:
         # Its receiver (messaging.signals) enqueues the delivery once this commits.
         outbound_message_stored.send(sender=Message, message_id=message.pk)
@@ -146,7 +141,7 @@ def message_receive(*, event: InboundMessage) -> tuple[Message, bool]:
                 created_at=at,
                 delivered_at=at,
             )
-            _store_message(message, own=recipient, other=sender, unread=True)
+            store_message(message, own=recipient.value, other=sender.value, unread=True)
             if keyword in consent.OPT_OUT_KEYWORDS:
                 consent.phone_opt_out(phone=sender.value, reason=f"keyword {keyword}")
             elif keyword in consent.OPT_IN_KEYWORDS:
@@ -289,151 +284,6 @@ def conversation_mark_read(*, conversation_id: uuid.UUID) -> None:
             .update(unread_count=0, updated_at=timezone.now())
         ):
             publish_conversation_changed(conversation_id)
-
-
-def conversation_preview(body: str) -> str:
-    """The one-line preview a conversation shows of its newest message."""
-    return " ".join(body.split())[:PREVIEW_LENGTH]
-
-
-def _store_message(message: Message, *, own: Contact, other: Contact, unread: bool = False):
-    """Insert a new message and create or update its conversation's summary, in ONE statement.
-
-    ``message`` is unsaved; its conversation is the one between ``own`` and ``other``.
-    One statement is one round trip and, outside a transaction, one commit: a send is bound
-    by round trips and the commit's flush, not by Python (see bench/). The upsert's row lock
-    serialises concurrent writers to the same conversation, and the summary only moves
-    forward: the preview and the reply address follow the newest message, whatever order
-    concurrent writers commit in. The database's constraints check the row as an ORM
-    insert would, and the inbox is told with the rows in hand.
-    """
-    message.conversation_id = conversation_id_for(own.value, other.value)
-    preview = conversation_preview(message.body)
-    first, second = sorted([own.value, other.value])
-    conversation = Conversation(
-        id=message.conversation_id,
-        participant_a=first,
-        participant_b=second,
-        reply_to=other.value,
-        own_contact=own.value,
-        has_phone_numbers=own.is_phone or other.is_phone,
-        last_message_at=message.created_at,
-        last_message_preview=preview,
-        message_count=1,
-        unread_count=int(unread),
-    )
-    using = router.db_for_write(Message)
-    connection = connections[using]
-    statements = _store_message_statements(connection.vendor)
-    conversation_values = _insert_values(conversation, connection)
-    message_values = _insert_values(message, connection)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            conversation_row = _execute_store(
-                connection, cursor, statements.both, [*conversation_values, *message_values]
-            )
-        else:
-            # SQLite (the development fallback) cannot write inside WITH: two statements in
-            # one transaction, and the summary read back through the ORM's converters.
-            with transaction.atomic(using=using):
-                cursor.execute(statements.conversation, conversation_values)
-                cursor.execute(statements.message, message_values)
-            conversation_row = (
-                Conversation.objects.using(using)
-                .filter(pk=conversation.pk)
-                .values(*CONVERSATION_FIELDS)
-                .get()
-            )
-    message._state.adding = False
-    message._state.db = using
-    publish_message_changed(
-        message.pk, created=True, rows=(row_of(message, MESSAGE_FIELDS), conversation_row)
-    )
-
-
-def _execute_store(connection, cursor, sql: str, params: list) -> dict:
-    """Run the one-statement store, once more if a concurrent writer created the conversation.
-
-    Two first messages between the same pair at the same moment both try to create its
-    row. The upsert's arbiter is the primary key; the pair's own unique constraint is not
-    one, so PostgreSQL may answer the loser with a unique violation on it or a deadlock
-    instead of taking the update path. The statement wrote nothing then, and run again it
-    finds the row and updates it. Inside a transaction (an inbound SMS, an idempotent
-    send) a savepoint keeps the transaction usable for that second run.
-    """
-    for attempt in (1, 2):
-        try:
-            if connection.in_atomic_block:
-                with transaction.atomic(using=connection.alias):
-                    cursor.execute(sql, params)
-            else:
-                cursor.execute(sql, params)
-            return dict(zip(CONVERSATION_FIELDS, cursor.fetchone(), strict=True))
-        except (IntegrityError, OperationalError) as error:
-            if attempt == 2 or not _lost_conversation_race(error):
-                raise
-    raise AssertionError("unreachable")
-
-
-def _lost_conversation_race(error: Exception) -> bool:
-    cause = error.__cause__
-    if isinstance(cause, psycopg.errors.DeadlockDetected):
-        return True
-    return (
-        isinstance(cause, psycopg.errors.UniqueViolation)
-        and cause.diag.constraint_name == "conversation_unique_pair"
-    )
-
-
-def _insert_values(instance, connection) -> list:
-    return [
-        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
-        for field in type(instance)._meta.concrete_fields
-    ]
-
-
-class _StoreMessageStatements(NamedTuple):
-    conversation: str  # the summary's upsert, answering the summary's columns
-    message: str  # the message's insert
-    both: str  # the two as one statement (PostgreSQL)
-
-
-@functools.cache
-def _store_message_statements(vendor: str) -> _StoreMessageStatements:
-    """The SQL of _store_message, built once from the models' own column lists."""
-
-    def insert(model) -> str:
-        fields = model._meta.concrete_fields
-        columns = ", ".join(f'"{field.column}"' for field in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
-        # Names from the models, values as parameters: nothing here comes from input.
-        return f'INSERT INTO "{model._meta.db_table}" AS c ({columns}) VALUES ({placeholders})'  # noqa: S608
-
-    greatest = "GREATEST" if vendor == "postgresql" else "MAX"
-    # The new message is the newest one unless a later one is already summarised (a
-    # delayed webhook, say): then the preview and the addresses stay as they are.
-    is_newest = "c.last_message_at <= excluded.last_message_at"
-    follow_newest = ", ".join(
-        f"{column} = CASE WHEN {is_newest} THEN excluded.{column} ELSE c.{column} END"
-        for column in ("last_message_preview", "reply_to", "own_contact")
-    )
-    returning = ", ".join(f'c."{name}"' for name in CONVERSATION_FIELDS)
-    conversation = f"""
-        {insert(Conversation)}
-        ON CONFLICT (id) DO UPDATE SET
-            message_count = c.message_count + 1,
-            unread_count = c.unread_count + excluded.unread_count,
-            last_message_at = {greatest}(c.last_message_at, excluded.last_message_at),
-            {follow_newest},
-            updated_at = excluded.updated_at
-    """
-    message = insert(Message)
-    both = f"""
-        WITH conversation AS ({conversation} RETURNING {returning}),
-        message AS ({message})
-        SELECT * FROM conversation
-    """  # noqa: S608
-    return _StoreMessageStatements(conversation, message, both)
 
 
 def message_retry(*, message: Message) -> Message:

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.dispatch import Signal, receiver
 
 from messaging.delivery import sms_outbox
+from messaging.models import Message
 
 outbound_message_stored = Signal()
 
 
-@receiver(outbound_message_stored, dispatch_uid="messaging.enqueue_outbound_sms")
+@receiver(outbound_message_stored, sender=Message, dispatch_uid="messaging.enqueue_outbound_sms")
 def enqueue_outbound_sms(sender, *, message_id, **kwargs) -> None:
     transaction.on_commit(lambda: sms_outbox.enqueue(message_id), robust=True)

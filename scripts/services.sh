@@ -22,7 +22,7 @@ apt_install() {
 pg_host=127.0.0.1
 pg_port=5432
 
-# The fault suite runs initdb and pg_ctl itself (hatch/tests/faults/throwaway_postgres.py).
+# The fault suite runs initdb and pg_ctl itself (tests/faults/throwaway_postgres.py).
 if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
     if [ "$(id -u)" = 0 ] && ! pg_isready -q -h "$pg_host" -p "$pg_port" 2>/dev/null; then
         # The package's main cluster (made by pg_createcluster, which reads this) trusts

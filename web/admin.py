@@ -12,7 +12,7 @@ from django.utils.html import format_html
 class ViewOnlyAdmin(admin.ModelAdmin):
     """An admin that shows records and never writes them.
 
-    Services are the only writers (DESIGN.md): a record added or edited here would skip
+    Services are the only writers (docs/architecture.md): a record added or edited here would skip
     validation, the delivery pipeline and the conversation summary, and a deleted one would
     leave a summary counting something that is gone. So: no add, no change, no delete, for
     superusers too.
@@ -71,7 +71,9 @@ class KnownValuesFilter(admin.FieldListFilter):
 
     Django's default filter for a plain column lists its distinct values, which costs a
     scan of the whole table on every page of the list. Subclass with ``known_values``
-    (value -> label); ``?<field>=<value>`` still takes any value, and shows it as chosen.
+    (value -> label), or ``get_known_values`` where they come from elsewhere (the
+    configured provider's error codes); ``?<field>=<value>`` still takes any value, and
+    shows it as chosen.
     """
 
     known_values: dict[str, str] = {}
@@ -84,13 +86,18 @@ class KnownValuesFilter(admin.FieldListFilter):
     def expected_parameters(self):
         return [self.parameter_name]
 
+    def get_known_values(self) -> dict[str, str]:
+        return self.known_values
+
     def value(self) -> str | None:
         values = self.used_parameters.get(self.parameter_name)
         return values[-1] if values else None
 
     def lookups(self) -> list[tuple[str, str]]:
         lookups = [(self.ANY, "Any"), (self.NONE, "None")]
-        lookups += [(value, f"{value} ({label})") for value, label in self.known_values.items()]
+        lookups += [
+            (value, f"{value} ({label})") for value, label in self.get_known_values().items()
+        ]
         chosen = self.value()
         if chosen is not None and chosen not in dict(lookups):
             lookups.append((chosen, chosen))

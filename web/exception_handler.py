@@ -8,7 +8,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -85,7 +85,3 @@ def _summary(fields: dict[str, list[str]]) -> str:
 
 def _first_message(detail) -> str:
     return str(next(_flatten(detail), "Request failed."))
-
-
-def json_error(message: str, code: int) -> JsonResponse:
-    return JsonResponse({"error": message}, status=code)

@@ -74,11 +74,6 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
     }
 
 
-# Every operation: no or bad credentials, a session POST without CSRF.
-READ_ERRORS = errors(401, 403)
-DETAIL_READ_ERRORS = errors(401, 403, 404)
-PAGE_ERRORS = errors(400, 401, 403)
-
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
     type=OpenApiTypes.STR,

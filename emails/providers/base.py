@@ -45,6 +45,9 @@ class EmailProvider:
     again.
     """
 
+    # Its common error codes with a few words each, for the admin's error filter.
+    error_descriptions: dict[str, str] = {}
+
     @classmethod
     def from_settings(cls) -> Self:
         return cls()

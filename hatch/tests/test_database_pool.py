@@ -1,6 +1,6 @@
 """The pool's connection check after PostgreSQL dropped every idle connection.
 
-That is what a restart does (hatch/tests/faults/test_database_restart.py proves it with a
+That is what a restart does (tests/faults/test_database_restart.py proves it with a
 real one); here the server-side ends of the pool's connections are terminated instead.
 """
 

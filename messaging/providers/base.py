@@ -34,6 +34,8 @@ class SmsProvider:
 
     opted_out_code = ""
     opted_out_reason = "opted out"
+    # Its common error codes with a few words each, for the admin's error filter.
+    error_descriptions: dict[str, str] = {}
 
     @classmethod
     def from_settings(cls) -> "SmsProvider":

@@ -483,7 +483,8 @@ class TestAuthentication:
 
 
 class TestSeedClientCompatibility:
-    """The seed's own pytests, with the token header added, get the documented answers."""
+    """The Flask app's own pytests get the documented answers with the changes the README's
+    "Clients of the Flask app" lists: the token header, and senders Hatch allows."""
 
     def test_the_seed_test_suite_flows(self, api_client):
         email = api_client.post(

@@ -2,9 +2,9 @@
 // its live segment count, and Enter to send. The segment counter also serves the
 // new-conversation dialog.
 //
-// Sending what was typed lives in replies.js: the thread header and the thread import this
-// module (the counter follows the channel, the draft follows a switch), and sending imports
-// the thread.
+// Sending what was typed lives in replies.js, apart from the box itself: the thread header
+// and the thread depend on this module (the counter follows the channel, the draft follows
+// a switch), and sending depends on the thread.
 
 import { clearErrors } from "./forms.js";
 import { BODY_MAX_LENGTH, byId } from "./page.js";

@@ -12,10 +12,12 @@
 //   live-events.js    live updates over live.js's websocket
 //
 // They share state.js (the state, and how records merge into it), page.js, paging.js,
-// render.js, forms.js, api.js and segments.js, and never import this module.
+// render.js, forms.js, api.js and segments.js, and none of them depends on this module.
 
 // Static imports end with ";" so that collectstatic can give them hashed names
-// (ManifestStaticFilesStorage.support_js_module_import_aggregation).
+// (ManifestStaticFilesStorage.support_js_module_import_aggregation). Its pattern also
+// starts at that keyword inside a comment, then leaves the whole match alone: no module's
+// comments use the keyword as a word, or the statement after it keeps its unhashed name.
 import { setupComposeEmail } from "./compose-email.js";
 import { setupComposer } from "./composer.js";
 import { setupEmails } from "./emails.js";

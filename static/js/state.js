@@ -1,7 +1,7 @@
 // The inbox's state, shared by every part of the screen, and how records merge into it.
 //
 // Records reach state three ways, all merged the same way: HTTP pages, the answers to the
-// page's own writes, and events pushed over the websocket. The parts import this module
+// page's own writes, and events pushed over the websocket. The parts share this module
 // rather than each other's variables, so that none of them owns what another one draws.
 
 import { mergeByKey } from "./render.js";

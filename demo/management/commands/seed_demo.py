@@ -3,11 +3,10 @@
 The rows are not written through the services: one service call per message is a few
 round trips each, hours for a million messages. On PostgreSQL they are streamed with COPY
 (a million messages and their conversations in well under a minute); elsewhere (SQLite,
-``make run``'s default, with small sizes) with bulk_create. So this command is the one place
-that writes the conversation summary itself, and it must write exactly what the services
-would have written after storing the same messages one by one (see
-messaging.services._store_message); the tests check every summary against
-its messages.
+``make run``'s default, with small sizes) with bulk_create. So this command writes each
+conversation's summary row itself, from messaging.summary's one definition, as storing the
+same messages one by one would have left it; the tests check every summary against its
+messages.
 """
 
 import itertools
@@ -32,7 +31,8 @@ from core.errors import ApplicationError
 from emails.models import Email, EmailStatus
 from messaging.models import Channel, Conversation, Direction, Message, MessageStatus
 from messaging.segments import count_segments
-from messaging.services import SMS_SENDERS, conversation_preview
+from messaging.services import SMS_SENDERS
+from messaging.summary import conversation_summary, sides
 
 BATCH_SIZE = 5000
 PROGRESS_THRESHOLD = 10_000  # rows; smaller runs finish before a bar is worth drawing
@@ -48,6 +48,7 @@ CONVERSATION_COLUMNS = (
     "last_message_at", "last_message_preview", "message_count", "unread_count",
     "created_at", "updated_at",
 )  # fmt: skip
+SUMMARY_COLUMNS = CONVERSATION_COLUMNS[:-2]  # messaging.summary's; then the row's times
 MESSAGE_COLUMNS = (
     "id", "conversation_id", "to_contact", "from_contact", "body", "channel", "direction",
     "status", "provider_message_id", "error_code", "error_message", "num_segments",
@@ -537,7 +538,7 @@ class Seeder:
                 NO_MEDIA, attempts, next_attempt_at, None, user_id, sent_at, delivered_at, at,
                 delivered_at or sent_at or at,
             ))  # fmt: skip
-        return self._summarise(conversation_id, messages, has_phone_numbers=True), messages
+        return self._summarise(messages, has_phone_numbers=True), messages
 
     def _message_sid(self) -> str:
         return f"SM{self.rng.getrandbits(128):032x}"
@@ -556,34 +557,37 @@ class Seeder:
                 None, "", segments, 0, NO_MEDIA, 0, None, None, user_id if mine else None,
                 None, at, at, at,
             ))  # fmt: skip
-        return self._summarise(conversation_id, messages, has_phone_numbers=False), messages
+        return self._summarise(messages, has_phone_numbers=False), messages
 
-    def _summarise(
-        self, conversation_id: uuid.UUID, messages: list[tuple], *, has_phone_numbers: bool
-    ) -> tuple:
-        """The conversation row the services would leave after storing ``messages`` in order.
+    def _summarise(self, messages: list[tuple], *, has_phone_numbers: bool) -> tuple:
+        """The conversation row storing ``messages`` in order leaves (messaging.summary).
 
-        Its "own" side and reply address follow the newest message: the recipient of an
-        inbound SMS is us; the sender of anything outbound is. Unread are the inbound
-        messages after our latest reply: whoever replied had the conversation open, which
-        marks it read (conversation_mark_read).
+        Unread are the inbound messages after our latest reply: whoever replied had the
+        conversation open, which marks it read (conversation_mark_read).
         """
         newest = messages[-1]
-        if newest[M_DIRECTION] == Direction.INBOUND:
-            own, other = newest[M_TO], newest[M_FROM]
-        else:
-            own, other = newest[M_FROM], newest[M_TO]
+        own, other = sides(
+            direction=newest[M_DIRECTION], from_contact=newest[M_FROM], to_contact=newest[M_TO]
+        )
         unread = 0
         for message in reversed(messages):
             if message[M_DIRECTION] != Direction.INBOUND:
                 break
             unread += 1
-        participant_a, participant_b = sorted([own, other])
+        summary = conversation_summary(
+            own=own,
+            other=other,
+            has_phone_numbers=has_phone_numbers,
+            newest_at=newest[M_CREATED],
+            newest_body=newest[M_BODY],
+            message_count=len(messages),
+            unread_count=unread,
+        )
         return (
-            conversation_id, participant_a, participant_b, other, own, has_phone_numbers,
-            newest[M_CREATED], conversation_preview(newest[M_BODY]), len(messages), unread,
-            messages[0][M_CREATED], newest[M_CREATED],
-        )  # fmt: skip
+            *(summary[column] for column in SUMMARY_COLUMNS),
+            messages[0][M_CREATED],
+            newest[M_CREATED],
+        )
 
     # Emails
 

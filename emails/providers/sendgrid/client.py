@@ -10,10 +10,16 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Bcc, Cc, CustomArg, Mail, ReplyTo
 
 from emails.providers.base import EmailProvider, EmailSendResult, OutgoingEmail, ProviderError
-from emails.providers.sendgrid.vocabulary import HATCH_ID_ARG, PERMANENT_STATUSES
+from emails.providers.sendgrid.vocabulary import (
+    ERROR_DESCRIPTIONS,
+    HATCH_ID_ARG,
+    PERMANENT_STATUSES,
+)
 
 
 class SendGridEmailProvider(EmailProvider):
+    error_descriptions = ERROR_DESCRIPTIONS
+
     @classmethod
     def from_settings(cls) -> "SendGridEmailProvider":
         return cls(

@@ -31,3 +31,15 @@ def x_message_id(sg_message_id: str) -> str:
     """The X-Message-Id Mail Send answered, from an event's sg_message_id: that is the
     X-Message-Id followed by ".filter..." routing details."""
     return sg_message_id.split(".", 1)[0]
+
+
+# The HTTP statuses SendGrid most often refuses an email with, in a few words: the admin's
+# error code filter offers them.
+ERROR_DESCRIPTIONS = {
+    "400": "bad request",
+    "401": "bad API key",
+    "403": "sender not verified or no permission",
+    "413": "too large",
+    "429": "rate limited",
+    "500": "SendGrid error",
+}

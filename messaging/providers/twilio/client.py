@@ -21,7 +21,11 @@ from messaging.providers.base import (
     SmsProvider,
     SmsSendResult,
 )
-from messaging.providers.twilio.vocabulary import OPTED_OUT, OPTED_OUT_REASON
+from messaging.providers.twilio.vocabulary import (
+    ERROR_DESCRIPTIONS,
+    OPTED_OUT,
+    OPTED_OUT_REASON,
+)
 
 # Reconciliation (find_sent) reads a recipient's recent messages newest first, this many a
 # page, and allows this much difference between Twilio's clock and ours.
@@ -49,6 +53,7 @@ def status_callback_url(message_id: str) -> str:
 class TwilioSmsProvider(SmsProvider):
     opted_out_code = OPTED_OUT
     opted_out_reason = OPTED_OUT_REASON
+    error_descriptions = ERROR_DESCRIPTIONS
 
     @classmethod
     def from_settings(cls) -> "TwilioSmsProvider":

@@ -25,3 +25,18 @@ OPTED_OUT_REASON = f"Twilio {OPTED_OUT}"
 
 # Twilio allows at most 10 media per message; a larger NumMedia is not Twilio's.
 MAX_MEDIA = 10
+
+# The error codes a failed or undelivered message most often carries, in a few words: the
+# admin's error code filter offers them.
+ERROR_DESCRIPTIONS = {
+    "21211": "invalid 'To' number",
+    "21408": "region not enabled",
+    "21606": "'From' cannot send",
+    OPTED_OUT: "recipient opted out",
+    "21614": "not a mobile number",
+    "30003": "unreachable handset",
+    "30005": "unknown handset",
+    "30006": "landline or unreachable carrier",
+    "30007": "filtered as spam",
+    "30008": "unknown error",
+}

@@ -17,7 +17,7 @@ from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 SMS = {"to": "+14155552671", "body": "Your table is ready"}
 EMAIL = {"to_email": "ada@example.com", "subject": "Your order", "body": "It ships today."}
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"

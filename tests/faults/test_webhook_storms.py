@@ -25,11 +25,11 @@ from emails import services as email_services
 from emails.delivery import email_outbox
 from emails.models import EmailEvent, EmailStatus
 from emails.tests import sendgrid_payloads as sendgrid
-from hatch.tests.faults.accounting import email_id, sms_id
 from messaging import services as sms_services
 from messaging.delivery import sms_outbox
 from messaging.models import MessageEvent, MessageStatus
 from messaging.tests import twilio_payloads as twilio
+from tests.faults.accounting import email_id, sms_id
 
 COPIES = 10
 THREADS = 8

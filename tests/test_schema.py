@@ -2,7 +2,7 @@
 
 The schema is checked for what a client relies on (every operation, its authentication,
 its error answers, the send endpoints' headers); whether responses really match it is
-hatch/tests/test_api_fuzz.py's job. The docs page is opened in a real Chromium under
+tests/test_api_fuzz.py's job. The docs page is opened in a real Chromium under
 Hatch's Content-Security-Policy, with every file from Hatch itself.
 """
 

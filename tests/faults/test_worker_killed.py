@@ -22,11 +22,6 @@ from django.utils import timezone
 
 from emails import services as email_services
 from emails.models import Email, EmailStatus
-from hatch.tests.faults.accounting import (
-    accepted_per_record,
-    email_id,
-    sms_id,
-)
 from messaging import services as sms_services
 from messaging.delivery import sms_outbox
 from messaging.models import Message, MessageAttempt, MessageStatus
@@ -34,6 +29,11 @@ from outbox.engine import RECONCILED
 from outbox.models import AttemptOutcome
 from testing.fake_providers import Reply
 from testing.live_server import run_manage_command
+from tests.faults.accounting import (
+    accepted_per_record,
+    email_id,
+    sms_id,
+)
 
 SMS_COUNT = 120
 EMAIL_COUNT = 40

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+BASE_DIR = Path(__file__).resolve().parents[2]
 _FIGURES: dict[str, dict] = {}
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from hatch.tests.faults.throwaway_postgres import ThrowawayPostgres
 from testing.live_server import HOST, LiveServer, run_manage_command
+from tests.faults.throwaway_postgres import ThrowawayPostgres
 
 CLIENTS = 4
 POOL_TIMEOUT = 2  # DB_POOL_TIMEOUT of the server: how long a request waits for a connection

@@ -1,6 +1,6 @@
 """A database that cannot be reached answers 503 with Retry-After, never a 500.
 
-The fault suite (hatch/tests/faults/test_database_restart.py) proves it against a real
+The fault suite (tests/faults/test_database_restart.py) proves it against a real
 PostgreSQL restart; these pin the answers down without stopping anything.
 """
 

@@ -397,7 +397,7 @@ def test_unknown_paths_are_404_json_and_clear_forgets(fake):
 
 
 def test_module_runs_as_a_server_until_interrupted():
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "testing.fake_providers", "--port", "0"],
         cwd=root,

@@ -27,7 +27,11 @@ from django.db import connection
 from emails import services as email_services
 from emails.delivery import email_outbox
 from emails.models import Email, EmailAttempt, EmailStatus
-from hatch.tests.faults.accounting import (
+from messaging import services as sms_services
+from messaging.models import Message, MessageAttempt, MessageStatus
+from outbox.engine import AMBIGUOUS, LOOKUP_FAILED, RECONCILED
+from testing.fake_providers import Reply
+from tests.faults.accounting import (
     accepted_per_record,
     attempts_per_record,
     email_id,
@@ -37,10 +41,6 @@ from hatch.tests.faults.accounting import (
     twilio_lookups,
     twilio_sends,
 )
-from messaging import services as sms_services
-from messaging.models import Message, MessageAttempt, MessageStatus
-from outbox.engine import AMBIGUOUS, LOOKUP_FAILED, RECONCILED
-from testing.fake_providers import Reply
 
 SMS_COUNT = 1_000
 EMAIL_COUNT = 200

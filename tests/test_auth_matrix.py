@@ -247,7 +247,7 @@ EXPECTED: dict[str, Kind] = {
 }
 
 # Every model in the admin, and whether staff may add and delete there. Records written
-# only by services (DESIGN.md) are read-only in the admin, for superusers too: 403.
+# only by services (docs/architecture.md) are read-only in the admin, for superusers too: 403.
 READ_ONLY, WRITABLE, LOG = "read-only", "writable", "log (delete only)"
 ADMIN_MODELS = {
     "auth.group": WRITABLE,
@@ -403,7 +403,7 @@ def test_every_url_pattern_is_classified():
 
     assert not unclassified, (
         f"URL patterns nobody has classified: {unclassified}. Add each to EXPECTED in "
-        "hatch/tests/test_auth_matrix.py with who may open it."
+        "tests/test_auth_matrix.py with who may open it."
     )
     assert not stale, f"EXPECTED names patterns that no longer exist: {stale}"
     admin_models = {route.model_label for route in ROUTES if route.model_label}
