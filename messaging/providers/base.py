@@ -42,6 +42,8 @@ class SmsProvider:
         return cls()
 
     def send(self, *, message_id: str, to: str, from_: str, body: str) -> SmsSendResult:
+        """Send ``body``; ``message_id`` is Hatch's id of the message, for a provider that
+        can carry it to its status reports (Twilio: on the status callback URL)."""
         raise NotImplementedError
 
     def find_sent(

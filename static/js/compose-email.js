@@ -5,10 +5,9 @@ import { postJSON } from "./api.js";
 import { upsertEmail } from "./emails.js";
 import {
   clearErrors,
-  forgetFormSendKey,
   formSendKey,
   setBusy,
-  setupDialog,
+  setupFormDialog,
   showErrors,
 } from "./forms.js";
 import { byId, showToast, urls } from "./page.js";
@@ -90,11 +89,5 @@ export function reportOutcome(email) {
 }
 
 export function setupComposeEmail() {
-  setupDialog(ui.dialog);
-  ui.button.addEventListener("click", () => {
-    clearErrors(ui.form);
-    ui.dialog.showModal();
-  });
-  ui.form.addEventListener("submit", sendEmail);
-  ui.form.addEventListener("input", forgetFormSendKey);
+  setupFormDialog({ dialog: ui.dialog, button: ui.button, form: ui.form, onSubmit: sendEmail });
 }

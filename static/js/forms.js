@@ -134,3 +134,15 @@ export function setupDialog(dialog, { onClose } = {}) {
     dialog.addEventListener("close", onClose);
   }
 }
+
+// A dialog holding one send form, opened by a button: opening clears a previous try's
+// errors, and an edited form is a new send (its Idempotency-Key is forgotten).
+export function setupFormDialog({ dialog, button, form, onSubmit }) {
+  setupDialog(dialog);
+  button.addEventListener("click", () => {
+    clearErrors(form);
+    dialog.showModal();
+  });
+  form.addEventListener("submit", onSubmit);
+  form.addEventListener("input", forgetFormSendKey);
+}

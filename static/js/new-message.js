@@ -5,10 +5,9 @@ import { postJSON } from "./api.js";
 import { replyBox, updateCounter } from "./composer.js";
 import {
   clearErrors,
-  forgetFormSendKey,
   formSendKey,
   setBusy,
-  setupDialog,
+  setupFormDialog,
   showErrors,
 } from "./forms.js";
 import { applyFilter, clearSearch, loadConversations } from "./list.js";
@@ -71,12 +70,11 @@ async function startConversation(event) {
 }
 
 export function setupNewMessage() {
-  setupDialog(ui.dialog);
-  ui.button.addEventListener("click", () => {
-    clearErrors(ui.form);
-    ui.dialog.showModal();
+  setupFormDialog({
+    dialog: ui.dialog,
+    button: ui.button,
+    form: ui.form,
+    onSubmit: startConversation,
   });
-  ui.form.addEventListener("submit", startConversation);
   ui.form.addEventListener("input", updateNewConversationCounter);
-  ui.form.addEventListener("input", forgetFormSendKey);
 }

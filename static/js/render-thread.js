@@ -2,6 +2,7 @@
 // failure and the Retry and Discard buttons, with a separator before each new day.
 
 import { clockTime, dayLabel, displayContact, h, startOfDay, timeElement } from "./render.js";
+import { FAILED_STATUSES } from "./state.js";
 
 const STATUS_LABELS = {
   queued: "Queued",
@@ -14,8 +15,6 @@ const STATUS_LABELS = {
   pending: "Pending",
   error: "Not sent",
 };
-
-const PROVIDER_FAILED = new Set(["failed", "undelivered"]);
 
 export function statusLabel(status) {
   return STATUS_LABELS[status] ?? status;
@@ -33,7 +32,7 @@ function errorText(message) {
 // the mark has focus: it is focusable and described by the reason.
 export function statusMark(message, errorId = null) {
   const label = statusLabel(message.status);
-  const failed = PROVIDER_FAILED.has(message.status);
+  const failed = FAILED_STATUSES.has(message.status);
   return h(
     "span",
     {
@@ -120,7 +119,7 @@ const MEDIA_PLACEHOLDER = "(media message)";
 export function messageItem(message) {
   const outbound = message.direction !== "inbound";
   const status = message.status;
-  const providerFailed = PROVIDER_FAILED.has(status);
+  const providerFailed = FAILED_STATUSES.has(status);
   const notSent = status === "error";
   const errorId = `message-error-${message.id}`;
   const error = notSent ? message.error : providerFailed ? errorText(message) : "";
