@@ -55,101 +55,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "  commands run outside make run will not, unless you add that to .env." >&2
 fi
 
-# The address must be free: runserver (daphne) only logs a failure to listen, and keeps
-# running without serving anything.
-$python - "$host" "$port" <<'PY'
-import errno
-import socket
-import sys
-
-host, port = sys.argv[1].strip("[]"), int(sys.argv[2])
-
-
-def bind(port):
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family) as sock:
-        # As the server does: a connection of an earlier run in TIME_WAIT does not count.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-
-
-try:
-    bind(port)
-except OSError as error:
-    if error.errno != errno.EADDRINUSE:
-        sys.exit(
-            f"run: cannot serve on {sys.argv[1]}:{port}: {error.strerror}. "
-            "Set HATCH_ADDRESS to an address of this machine, such as 127.0.0.1:8000."
-        )
-    for free in range(port + 1, min(port + 100, 65536)):
-        try:
-            bind(free)
-            break
-        except OSError:
-            continue
-    else:
-        free = "<port>"
-    sys.exit(
-        f"run: port {port} is in use on {sys.argv[1]}: another server listens there (an "
-        f"earlier make run?). Stop it, or serve on another port: "
-        f"HATCH_ADDRESS={sys.argv[1]}:{free} make run"
-    )
-PY
-
-# A PostgreSQL database must answer before migrate, which would otherwise wait for the
-# connection pool and report only its timeout. A missing database on this machine is
-# created; any other failure is reported with the driver's own words.
-$python - <<'PY'
-import os
-import sys
-
-source = "the environment" if "DATABASE_URL" in os.environ else ".env"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hatch.settings")
-from django.conf import settings  # noqa: E402
-
-database = settings.DATABASES["default"]
-if database["ENGINE"] != "django.db.backends.postgresql":
-    sys.exit(0)
-
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
-
-name, host = database["NAME"], database["HOST"]
-parameters = {
-    "user": database["USER"] or None,
-    "password": database["PASSWORD"] or None,
-    "host": host or None,
-    "port": database["PORT"] or None,
-    "connect_timeout": 5,
-}
-try:
-    psycopg.connect(dbname=name, **parameters).close()
-    sys.exit(0)
-except psycopg.OperationalError as error:
-    failure = str(error).strip()
-
-local = host in ("", "localhost", "127.0.0.1", "::1") or host.startswith("/")
-if local and f'database "{name}" does not exist' in failure:
-    try:
-        with psycopg.connect(dbname="postgres", autocommit=True, **parameters) as connection:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.Error as error:
-        sys.exit(
-            f"run: the PostgreSQL database {name!r} in DATABASE_URL (from {source}) does not "
-            f"exist, and creating it failed:\n  {str(error).strip()}\n"
-            f"Create it (createdb {name}), or point DATABASE_URL at one that exists."
-        )
-    print(f"run: created the PostgreSQL database {name!r} named by DATABASE_URL (from {source}).")
-    sys.exit(0)
-
-where = f"{host or 'the local socket'}:{database['PORT'] or 5432}"
-sys.exit(
-    f"run: cannot connect to the PostgreSQL database {name!r} at {where}, named by "
-    f"DATABASE_URL (from {source}):\n  {failure}\n"
-    f"Start PostgreSQL there or correct DATABASE_URL (or remove it from {source}: make run "
-    "then uses a SQLite file)."
-)
-PY
+# The address must be free, and a PostgreSQL database must answer (a missing local one is
+# created): each says what to do otherwise.
+$python scripts/address_free.py "$host" "$port"
+$python scripts/database_ready.py
 
 $python manage.py migrate --no-input
 $python manage.py seed_demo
