@@ -98,6 +98,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=2,
         help="manage.py db_worker processes (2); 0 measures send_sms's accepting alone",
     )
+    parser.add_argument(
+        "--provider-latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="the fake providers answer after this long (0); Twilio answers in 0.1-0.3 s",
+    )
     parser.add_argument("--port", type=int, default=8471, help="the web server's port")
     parser.add_argument("--database-prefix", default="hatch_bench")
     parser.add_argument("--output", type=Path, help="JSON path (default bench/results/<time>.json)")
@@ -275,7 +282,7 @@ class Processes:
         self.log.close()
 
 
-def start_fake_provider(processes: Processes, env: dict[str, str]) -> str:
+def start_fake_provider(processes: Processes, env: dict[str, str], latency: float) -> str:
     fake = processes.start(
         [
             PYTHON,
@@ -287,6 +294,8 @@ def start_fake_provider(processes: Processes, env: dict[str, str]) -> str:
             FAKE_ACCOUNT_SID,
             "--auth-token",
             FAKE_AUTH_TOKEN,
+            "--latency",
+            str(latency),
         ],
         env,
         stdout=subprocess.PIPE,
@@ -702,7 +711,7 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
     }
     try:
         env = django_env(url, web_port=args.port, fake_url=None)
-        fake_url = start_fake_provider(processes, env)
+        fake_url = start_fake_provider(processes, env, args.provider_latency)
         env = django_env(url, web_port=args.port, fake_url=fake_url)
         command = server_command(args)
         server = processes.start(command, env)
@@ -842,6 +851,7 @@ def main(argv: list[str] | None = None) -> int:
             "duration_s": args.duration,
             "connections": args.connections,
             "workloads": args.workloads,
+            "provider_latency_s": args.provider_latency,
         },
         "sizes": [],
     }

@@ -827,6 +827,13 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
     parser.add_argument("--auth-token", default="test-auth-token")
     parser.add_argument("--api-key", default="SG.test-key")
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="answer every request after this long, as the real APIs do (Twilio: 0.1-0.3 s)",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     fake = FakeProviders(
         account_sid=args.account_sid,
@@ -835,6 +842,9 @@ def main(argv: Iterable[str] | None = None) -> None:
         host=args.host,
         port=args.port,
     ).start()
+    if args.latency > 0:
+        for provider in ("twilio", "sendgrid"):
+            fake.set_mode(provider, Reply.hang(args.latency))
     print(fake.base_url, flush=True)
     print(
         f"twilio: account_sid={fake.account_sid} auth_token={fake.auth_token}; "

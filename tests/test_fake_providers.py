@@ -396,10 +396,12 @@ def test_unknown_paths_are_404_json_and_clear_forgets(fake):
         fake.script("mailgun", Reply())
 
 
-def test_module_runs_as_a_server_until_interrupted():
+@pytest.mark.parametrize("latency", [0.0, 0.4])
+def test_module_runs_as_a_server_until_interrupted_answering_after_its_latency(latency):
+    """What bench/run starts: --latency makes every answer wait, as the real APIs do."""
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "testing.fake_providers", "--port", "0"],
+        [sys.executable, "-m", "testing.fake_providers", "--port", "0", "--latency", str(latency)],
         cwd=root,
         stdout=subprocess.PIPE,
         text=True,
@@ -409,7 +411,12 @@ def test_module_runs_as_a_server_until_interrupted():
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base_url)
         sg = SendGridAPIClient("SG.test-key", host=base_url)
         sg.client.timeout = 2
+        started = time.monotonic()
         assert sg.send(make_mail()).status_code == 202
+        waited = time.monotonic() - started
+        assert waited >= latency
+        if latency == 0:
+            assert waited < 0.4
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=5) == 0
