@@ -3,13 +3,7 @@
 
 import { postJSON } from "./api.js";
 import { upsertEmail } from "./emails.js";
-import {
-  clearErrors,
-  formSendKey,
-  setBusy,
-  setupFormDialog,
-  showErrors,
-} from "./forms.js";
+import { setupFormDialog, submitDialogForm } from "./forms.js";
 import { byId, showToast, urls } from "./page.js";
 import { emailStatusLabel } from "./render-email.js";
 
@@ -50,29 +44,20 @@ async function sendEmail(event) {
   if (value("reply_to").trim()) {
     payload.reply_to = value("reply_to").trim();
   }
-  clearErrors(form);
-  setBusy(form, true);
-  try {
-    const result = await postJSON(urls.sendEmail, payload, {
-      idempotencyKey: formSendKey(form),
-    });
-    ui.dialog.close();
-    form.reset();
-    delete form.dataset.sendKey;
-    // Accepted is not delivered: say "queued", and say the outcome when it is known.
-    showToast(`Email to ${result.email?.to_email ?? payload.to_email} is ${result.status}.`);
-    if (result.email) {
-      sentEmails.set(result.email.id, result.email.status);
-      upsertEmail(result.email);
-    }
-  } catch (error) {
-    showErrors(form, error);
-    if (!ui.dialog.open) {
-      showToast(`Email not sent: ${error.message}`);
-    }
-  } finally {
-    setBusy(form, false);
-  }
+  await submitDialogForm({
+    dialog: ui.dialog,
+    form,
+    send: (idempotencyKey) => postJSON(urls.sendEmail, payload, { idempotencyKey }),
+    onSent: (result) => {
+      // Accepted is not delivered: say "queued", and say the outcome when it is known.
+      showToast(`Email to ${result.email?.to_email ?? payload.to_email} is ${result.status}.`);
+      if (result.email) {
+        sentEmails.set(result.email.id, result.email.status);
+        upsertEmail(result.email);
+      }
+    },
+    onClosedFailure: (error) => showToast(`Email not sent: ${error.message}`),
+  });
 }
 
 // A pushed copy of an email: if this page sent it and its status just became final, the

@@ -146,3 +146,25 @@ export function setupFormDialog({ dialog, button, form, onSubmit }) {
   form.addEventListener("submit", onSubmit);
   form.addEventListener("input", forgetFormSendKey);
 }
+
+// Sends a dialog's form: its errors are shown on the form, and in a toast as well when the
+// dialog was closed meanwhile; the form's send key stays for a retry of the same form and
+// is forgotten once the send succeeds.
+export async function submitDialogForm({ dialog, form, send, onSent, onClosedFailure }) {
+  clearErrors(form);
+  setBusy(form, true);
+  try {
+    const result = await send(formSendKey(form));
+    dialog.close();
+    form.reset();
+    delete form.dataset.sendKey;
+    await onSent(result);
+  } catch (error) {
+    showErrors(form, error);
+    if (!dialog.open) {
+      onClosedFailure(error);
+    }
+  } finally {
+    setBusy(form, false);
+  }
+}

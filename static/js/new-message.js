@@ -3,13 +3,7 @@
 
 import { postJSON } from "./api.js";
 import { replyBox, updateCounter } from "./composer.js";
-import {
-  clearErrors,
-  formSendKey,
-  setBusy,
-  setupFormDialog,
-  showErrors,
-} from "./forms.js";
+import { setupFormDialog, submitDialogForm } from "./forms.js";
 import { applyFilter, clearSearch, loadConversations } from "./list.js";
 import { byId, narrowScreen, showToast, urls } from "./page.js";
 import { goToConversation, showSection } from "./routing.js";
@@ -36,37 +30,27 @@ export function updateNewConversationCounter() {
 async function startConversation(event) {
   event.preventDefault();
   const form = ui.form;
-  clearErrors(form);
-  setBusy(form, true);
-  try {
-    const result = await postJSON(
-      urls.sendMessage,
-      {
-        to: form.elements.namedItem("to").value,
-        body: form.elements.namedItem("body").value,
-      },
-      { idempotencyKey: formSendKey(form) },
-    );
-    ui.dialog.close();
-    form.reset();
-    delete form.dataset.sendKey;
-    updateNewConversationCounter();
-    clearSearch();
-    applyFilter("");
-    showSection("conversations");
-    await loadConversations();
-    await goToConversation(result.conversation_id);
-    if (!narrowScreen.matches) {
-      replyBox.body.focus();
-    }
-  } catch (error) {
-    showErrors(form, error);
-    if (!ui.dialog.open) {
-      showToast(`Message not sent: ${error.message}`);
-    }
-  } finally {
-    setBusy(form, false);
-  }
+  const payload = {
+    to: form.elements.namedItem("to").value,
+    body: form.elements.namedItem("body").value,
+  };
+  await submitDialogForm({
+    dialog: ui.dialog,
+    form,
+    send: (idempotencyKey) => postJSON(urls.sendMessage, payload, { idempotencyKey }),
+    onSent: async (result) => {
+      updateNewConversationCounter();
+      clearSearch();
+      applyFilter("");
+      showSection("conversations");
+      await loadConversations();
+      await goToConversation(result.conversation_id);
+      if (!narrowScreen.matches) {
+        replyBox.body.focus();
+      }
+    },
+    onClosedFailure: (error) => showToast(`Message not sent: ${error.message}`),
+  });
 }
 
 export function setupNewMessage() {
