@@ -37,11 +37,14 @@ class ProviderRegistry:
 
     def get(self):
         """The configured provider, built from settings."""
-        return _provider_class(self._paths[self.configured_name()]).from_settings()
+        return self._configured_class().from_settings()
 
     def error_descriptions(self) -> dict[str, str]:
         """The configured provider's common error codes, each in a few words."""
-        return _provider_class(self._paths[self.configured_name()]).error_descriptions
+        return self._configured_class().error_descriptions
+
+    def _configured_class(self):
+        return _provider_class(self._paths[self.configured_name()])
 
     def check(self, *, id: str) -> list[Error]:
         name = self.configured_name()
