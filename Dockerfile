@@ -14,6 +14,9 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only DATABASE_URL=sqlite:////tmp/unused
     python manage.py collectstatic --no-input
 
 RUN useradd --system --uid 10001 hatch
+# Stored files (MEDIA_ROOT); docker-compose.yaml mounts a volume here, which takes this
+# folder's owner, so that Hatch may write to it.
+RUN mkdir -p /app/var/media && chown hatch:hatch /app/var/media
 USER hatch
 EXPOSE 8000
 # HTTP: migrate, then gunicorn with sync workers (gunicorn.conf.py; WEB_CONCURRENCY workers).

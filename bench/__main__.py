@@ -142,7 +142,7 @@ def dataset_counts(url: str) -> tuple[int, int, int]:
     """(conversations, messages, emails) as the summaries count them: no full scan."""
     with psycopg.connect(url) as conn:
         row = conn.execute(
-            "SELECT count(*), coalesce(sum(message_count), 0) FROM messaging_conversation"
+            "SELECT count(*), coalesce(sum(message_count), 0) FROM conversations_conversation"
         ).fetchone()
         emails = conn.execute("SELECT count(*) FROM emails_email").fetchone()[0]
     return row[0], int(row[1]), emails
@@ -151,7 +151,7 @@ def dataset_counts(url: str) -> tuple[int, int, int]:
 # The bench's conversations: a scan of the small conversations table, and then the
 # messages' thread index, rather than a scan of every message for its contacts.
 BENCH_THREADS = (
-    "SELECT id FROM messaging_conversation "
+    "SELECT id FROM conversations_conversation "
     "WHERE participant_a = ANY(%(contacts)s) OR participant_b = ANY(%(contacts)s)"
 )
 
@@ -192,7 +192,20 @@ def delete_bench_rows(url: str) -> None:
         for table, column in referencing:
             conn.execute(f'DELETE FROM {table} WHERE "{column}" IN ({messages})', params)
         conn.execute(f"DELETE FROM messaging_message WHERE id IN ({messages})", params)
-        conn.execute(f"DELETE FROM messaging_conversation WHERE id IN ({conversations})", params)
+        conn.execute(
+            f"DELETE FROM conversations_conversation WHERE id IN ({conversations})", params
+        )
+        # The contacts the sends created for the benchmark's numbers, their points first
+        # (Django cascades them, the database does not).
+        contacts = [
+            row[0]
+            for row in conn.execute(
+                "SELECT contact_id FROM contacts_contactpoint WHERE value = ANY(%(contacts)s)",
+                params,
+            )
+        ]
+        conn.execute("DELETE FROM contacts_contactpoint WHERE contact_id = ANY(%s)", [contacts])
+        conn.execute("DELETE FROM contacts_contact WHERE id = ANY(%s)", [contacts])
         conn.execute("DELETE FROM django_tasks_database_dbtaskresult")
 
 
@@ -511,7 +524,7 @@ def pipeline_stats(url: str, *, timeout: float) -> dict:
 # and the message. Two ways: the four round trips an ORM transaction takes, and the one
 # statement message_send issues on PostgreSQL (an upsert of the summary and the insert).
 SUMMARY_UPDATE = """
-    UPDATE messaging_conversation SET
+    UPDATE conversations_conversation SET
         message_count = message_count + 1,
         unread_count = unread_count + 0,
         last_message_at = GREATEST(last_message_at, %(at)s),
@@ -523,11 +536,11 @@ SUMMARY_UPDATE = """
     WHERE id = %(conversation)s
 """
 SUMMARY_UPSERT = """
-    INSERT INTO messaging_conversation AS c (id, participant_a, participant_b, reply_to,
-        own_contact, has_phone_numbers, last_message_at, last_message_preview, message_count,
-        unread_count, created_at, updated_at)
-    VALUES (%(conversation)s, %(to)s, %(from)s, %(to)s, %(from)s, false, %(at)s, %(body)s, 1,
-        0, %(at)s, %(at)s)
+    INSERT INTO conversations_conversation AS c (id, participant_a, participant_b, reply_to,
+        own_contact, channel, last_message_at, last_message_preview, message_count,
+        unread_count, subject, created_at, updated_at)
+    VALUES (%(conversation)s, %(to)s, %(from)s, %(to)s, %(from)s, 'internal', %(at)s, %(body)s, 1,
+        0, '', %(at)s, %(at)s)
     ON CONFLICT (id) DO UPDATE SET
         message_count = c.message_count + 1,
         unread_count = c.unread_count + excluded.unread_count,
@@ -545,10 +558,10 @@ MESSAGE_INSERT = """
     INSERT INTO messaging_message (id, conversation_id, to_contact, from_contact, body,
         channel, direction, status, provider_message_id, error_code, error_message,
         num_segments, num_media, media, attempt_count, next_attempt_at, claimed_at,
-        sent_by_id, sent_at, delivered_at, created_at, updated_at)
+        sent_by_id, sent_at, delivered_at, media_status, created_at, updated_at)
     VALUES (%(id)s, %(conversation)s, %(to)s, %(from)s, %(body)s, 'internal', 'outbound-api',
-        'delivered', NULL, NULL, '', 1, 0, '[]', 0, NULL, NULL, NULL, NULL, %(at)s, %(at)s,
-        %(at)s)
+        'delivered', NULL, NULL, '', 1, 0, '[]', 0, NULL, NULL, NULL, NULL, %(at)s, '',
+        %(at)s, %(at)s)
 """
 CEILING_MODES = {
     # BEGIN, UPDATE, INSERT, COMMIT: four round trips (message_send before the rewrite).
@@ -568,11 +581,11 @@ def ceiling(url: str, *, mode: str, connections: int, duration: float) -> dict:
         for recipient in CEILING_RECIPIENTS[:connections]:
             conversation = uuid.uuid5(uuid.NAMESPACE_URL, f"hatch-bench:{recipient}")
             conn.execute(
-                "INSERT INTO messaging_conversation (id, participant_a, participant_b, "
-                "reply_to, own_contact, has_phone_numbers, last_message_at, "
-                "last_message_preview, message_count, unread_count, created_at, updated_at) "
-                "VALUES (%s, %s, 'Demo User', %s, 'Demo User', false, now(), '', 0, 0, "
-                "now(), now()) ON CONFLICT DO NOTHING",
+                "INSERT INTO conversations_conversation (id, participant_a, participant_b, "
+                "reply_to, own_contact, channel, last_message_at, "
+                "last_message_preview, message_count, unread_count, subject, created_at, "
+                "updated_at) VALUES (%s, %s, 'Demo User', %s, 'Demo User', 'internal', now(), "
+                "'', 0, 0, '', now(), now()) ON CONFLICT DO NOTHING",
                 [conversation, recipient, recipient],
             )
             conversations.append((conversation, recipient))
@@ -688,7 +701,7 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
     url, token, dataset = prepare_dataset(size, args)
     with psycopg.connect(url) as conn:
         thread_id, thread_length = conn.execute(
-            "SELECT id, message_count FROM messaging_conversation "
+            "SELECT id, message_count FROM conversations_conversation "
             "ORDER BY message_count DESC, last_message_at DESC LIMIT 1"
         ).fetchone()
     dataset["thread_messages"] = thread_length

@@ -37,7 +37,11 @@ class ContactKind(StrEnum):
 
 
 @dataclass(frozen=True)
-class Contact:
+class Party:
+    """One side of a message as written in "to" or "from", normalised: a phone number, an
+    email address or a name. (A person, with all their numbers and addresses, is a
+    contacts.models.Contact.)"""
+
     value: str
     kind: ContactKind
 
@@ -46,7 +50,7 @@ class Contact:
         return self.kind is ContactKind.PHONE
 
 
-def parse_contact(raw: str, *, field: str) -> Contact:
+def parse_contact(raw: str, *, field: str) -> Party:
     """Classify and normalise a contact; raise ValidationError naming ``field`` if unusable."""
     text = raw.strip()
     if not text:
@@ -62,7 +66,7 @@ def parse_contact(raw: str, *, field: str) -> Contact:
             f"'{field}' is too long: at most {CONTACT_MAX_LENGTH} characters.", field=field
         )
     if _PHONE_LIKE.match(text) and any(char.isdigit() for char in text):
-        return Contact(normalise_phone(text, field=field), ContactKind.PHONE)
+        return Party(normalise_phone(text, field=field), ContactKind.PHONE)
     if "@" in text:
         try:
             validate_email(text)
@@ -70,8 +74,8 @@ def parse_contact(raw: str, *, field: str) -> Contact:
             raise ValidationError(
                 f"'{field}' is not a valid email address: {text!r}.", field=field
             ) from None
-        return Contact(text.lower(), ContactKind.EMAIL)
-    return Contact(text, ContactKind.NAME)
+        return Party(text.lower(), ContactKind.EMAIL)
+    return Party(text, ContactKind.NAME)
 
 
 def normalise_phone(raw: str, *, field: str) -> str:

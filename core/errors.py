@@ -28,3 +28,9 @@ class Conflict(ApplicationError):
     """The request is well formed, but the state of things forbids it (e.g. an opt-out)."""
 
     status_code = 409
+
+
+class PayloadTooLarge(ApplicationError):
+    """What was sent is larger than Hatch accepts for it (files over a channel's limit)."""
+
+    status_code = 413

@@ -8,7 +8,9 @@ through the email outbox (outbox.engine's retry_failed), as the retry_failed com
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 
+from attachments.selectors import attachment_download_url
 from emails.delivery import email_outbox
 from emails.models import Email, EmailAttempt, EmailEvent
 from emails.providers import email_providers
@@ -62,7 +64,8 @@ class EmailAdmin(ViewOnlyAdmin):
                     "subject",
                     "body",
                     "html_content",
-                    "attachments",
+                    "files",
+                    "refused_attachments",
                     "status",
                     "sent_by",
                 ]
@@ -90,16 +93,36 @@ class EmailAdmin(ViewOnlyAdmin):
     inlines = [EmailAttemptInline, EmailEventInline]
     actions = ["retry_failed"]
 
+    @admin.display(description="Attachments")
+    def files(self, email: Email) -> str:
+        links = email.attachment_links.select_related("attachment").order_by("position")
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (attachment_download_url(link.attachment), link.attachment.filename)
+                for link in links
+            ),
+        )
+
     @admin.action(description="Retry selected failed emails", permissions=["retry"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
         selected = list(queryset.values_list("id", flat=True))
-        requeued = len(email_outbox.retry_failed(ids=selected).requeued)
+        result = email_outbox.retry_failed(ids=selected)
+        requeued, suppressed = len(result.requeued), len(result.refused)
         self.message_user(
             request,
             f"Re-queued {requeued} failed email{'s' if requeued != 1 else ''}.",
             messages.SUCCESS if requeued else messages.WARNING,
         )
-        if others := len(selected) - requeued:
+        if suppressed:
+            self.message_user(
+                request,
+                f"Not retried: {suppressed} to an address that bounced, reported spam or "
+                "unsubscribed (see Consent > Suppressions).",
+                messages.WARNING,
+            )
+        if others := len(selected) - requeued - suppressed:
             self.message_user(
                 request,
                 f"Left alone: {others} that had not failed (only failed emails are retried).",

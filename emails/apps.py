@@ -12,3 +12,10 @@ class EmailsConfig(AppConfig):
         from outbox import registry
 
         registry.register(email_outbox, task=send_email)
+
+        from contacts import timeline
+        from emails.selectors import contact_timeline_emails
+
+        # A contact's timeline shows their emails (contacts sits below emails and cannot
+        # ask for them itself).
+        timeline.register("emails", contact_timeline_emails)

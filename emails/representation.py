@@ -11,9 +11,16 @@ time zone): the renderer would leave out the ".000000" of a whole second, and Se
 reports every time in whole seconds.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.fields import DateTimeField
+
+from attachments.representation import ATTACHMENT_FIELDS, attachment_data
+from attachments.selectors import attachment_download_url
+from emails.html import remote_image_count, sanitise_email_html
+from emails.models import EmailAttachment
 
 # The columns each shape reads: fetch exactly these with .values(*FIELDS).
 EMAIL_FIELDS = (
@@ -26,7 +33,8 @@ EMAIL_FIELDS = (
     "cc",
     "bcc",
     "reply_to",
-    "attachments",
+    "attachment_count",
+    "refused_attachments",
     "status",
     "provider_message_id",
     "error_message",
@@ -34,14 +42,64 @@ EMAIL_FIELDS = (
     "sent_at",
     "delivered_at",
     "updated_at",
+    "direction",
+    "thread_id",
 )
 EMAIL_EVENT_FIELDS = ("event", "occurred_at", "recipient")
+# An email in its thread: what every email answer has, and what threads it.
+THREAD_EMAIL_FIELDS = (*EMAIL_FIELDS, "from_name", "message_id", "in_reply_to")
+# An email thread (a conversations.Conversation with channel "email") and its contact.
+EMAIL_THREAD_FIELDS = (
+    "id",
+    "subject",
+    "reply_to",
+    "own_contact",
+    "contact_id",
+    "contact__name",
+    "last_message_at",
+    "message_count",
+    "unread_count",
+    "last_message_preview",
+)
 
 # DRF's own field, so that a time reads exactly as the serializers write it.
 _time = DateTimeField().to_representation
 
 
-def email_data(row: dict[str, Any]) -> dict[str, Any]:
+def emails_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``email_data`` of each row, with its files: one query for the rows that have some,
+    none when no row does."""
+    rows = list(rows)
+    links = email_attachment_links(rows)
+    return [email_data(row, links.get(row["id"], ())) for row in rows]
+
+
+def email_attachment_links(rows: Iterable[dict[str, Any]]) -> dict[Any, list[EmailAttachment]]:
+    """The files of these emails (rows with ``id`` and ``attachment_count``), each link with
+    its attachment, in order, by email id."""
+    links = defaultdict(list)
+    email_ids = [row["id"] for row in rows if row["attachment_count"]]
+    if not email_ids:
+        return links
+    found = (
+        EmailAttachment.objects.filter(email_id__in=email_ids)
+        .select_related("attachment")
+        .only(
+            "email",
+            "content_id",
+            "attachment",
+            *(f"attachment__{name}" for name in ATTACHMENT_FIELDS),
+        )
+        .order_by("email_id", "position")
+    )
+    for link in found:
+        links[link.email_id].append(link)
+    return links
+
+
+def email_data(row: dict[str, Any], links: Iterable[EmailAttachment] = ()) -> dict[str, Any]:
+    """One email; ``links``: its files, in order (see emails_data). ``refused_attachments``:
+    what a received email carried that Hatch did not keep, each with the reason."""
     return {
         "id": row["id"],
         "to_email": row["to_email"],
@@ -52,7 +110,8 @@ def email_data(row: dict[str, Any]) -> dict[str, Any]:
         "cc": row["cc"],
         "bcc": row["bcc"],
         "reply_to": row["reply_to"],
-        "attachments": row["attachments"],
+        "attachments": [attachment_data(link.attachment) for link in links],
+        "refused_attachments": row["refused_attachments"],
         "status": row["status"],
         "external_sid": row["provider_message_id"],
         "error_message": row["error_message"],
@@ -60,12 +119,14 @@ def email_data(row: dict[str, Any]) -> dict[str, Any]:
         "sent_at": _time(row["sent_at"]),
         "delivered_at": _time(row["delivered_at"]),
         "updated_at": _time(row["updated_at"]),
+        "direction": row["direction"],
+        "thread_id": row["thread_id"],
     }
 
 
 def email_detail_data(row: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any]:
     """One email with what its provider reported about it (``events`` oldest first)."""
-    return {**email_data(row), "events": [email_event_data(event) for event in events]}
+    return {**emails_data([row])[0], "events": [email_event_data(event) for event in events]}
 
 
 def email_event_data(row: dict[str, Any]) -> dict[str, Any]:
@@ -73,4 +134,78 @@ def email_event_data(row: dict[str, Any]) -> dict[str, Any]:
         "event": row["event"],
         "occurred_at": _time(row["occurred_at"]),
         "recipient": row["recipient"],
+    }
+
+
+def email_thread_data(row: dict[str, Any]) -> dict[str, Any]:
+    """A thread as the thread list shows it: its summary, never its emails."""
+    return {
+        "id": row["id"],
+        "subject": row["subject"],
+        # The other party first (who a reply goes to), then Hatch's own address.
+        "participants": [row["reply_to"], row["own_contact"]],
+        "contact": (
+            {"id": row["contact_id"], "name": row["contact__name"] or ""}
+            if row["contact_id"] is not None
+            else None
+        ),
+        "last_message_at": _time(row["last_message_at"]),
+        "message_count": row["message_count"],
+        "unread_count": row["unread_count"],
+        "preview": row["last_message_preview"],
+    }
+
+
+def thread_email_data(
+    row: dict[str, Any], links: Iterable[EmailAttachment] = (), *, allow_remote_images: bool
+) -> dict[str, Any]:
+    """An email in its thread: the email answer, with who sent it and how it threads, and
+    its HTML made safe to show (``email_html_safe``). ``html_content`` stays as received.
+    ``links``: its files, in order (email_attachment_links)."""
+    links = list(links)
+    safe_html, blocked = email_html_safe(
+        row["html_content"], links, allow_remote_images=allow_remote_images
+    )
+    return {
+        **email_data(row, links),
+        "from_name": row["from_name"],
+        "message_id": row["message_id"],
+        "in_reply_to": row["in_reply_to"],
+        "html_content_safe": safe_html,
+        "remote_images_blocked": blocked,
+    }
+
+
+def email_html_safe(
+    html: str, links: Iterable[EmailAttachment], *, allow_remote_images: bool
+) -> tuple[str, int]:
+    """``html`` safe to show (emails.html: no script, no form, no remote image unless
+    ``allow_remote_images``; its inline cid: images shown from the files Hatch stored for
+    them, ``links``), and how many remote images it left out."""
+    if not html:
+        return "", 0
+    inline_images = {
+        link.content_id: attachment_download_url(link.attachment)
+        for link in links
+        if link.content_id
+    }
+    safe = sanitise_email_html(
+        html, inline_images=inline_images, allow_remote_images=allow_remote_images
+    )
+    return safe, 0 if allow_remote_images else remote_image_count(html)
+
+
+def email_thread_detail_data(
+    row: dict[str, Any], emails: list[dict[str, Any]], *, allow_remote_images: bool
+) -> dict[str, Any]:
+    """A thread with its emails (``emails``: THREAD_EMAIL_FIELDS rows, oldest first)."""
+    links = email_attachment_links(emails)
+    return {
+        **email_thread_data(row),
+        "emails": [
+            thread_email_data(
+                email, links.get(email["id"], ()), allow_remote_images=allow_remote_images
+            )
+            for email in emails
+        ],
     }

@@ -1,9 +1,14 @@
-"""Every read of email records."""
+"""Every read of email records and email threads."""
 
-from django.db.models import QuerySet
+import uuid
 
+from django.db.models import Q, QuerySet
+
+from contacts.timeline import Cursor, TimelineItem
+from contacts.timeline import preview as timeline_preview
+from conversations.models import Conversation, ConversationChannel
 from core.queries import get_by_uuid
-from emails.models import Email, EmailEvent
+from emails.models import Email, EmailDirection, EmailEvent
 
 
 def email_list() -> QuerySet[Email]:
@@ -18,3 +23,78 @@ def email_get(*, email_id: object) -> Email:
 def email_events(*, email: Email) -> QuerySet[EmailEvent]:
     """What the provider reported about ``email``, oldest first."""
     return EmailEvent.objects.filter(email=email).order_by("occurred_at", "id")
+
+
+def email_thread_list(*, query: str = "") -> QuerySet[Conversation]:
+    """Email threads, for keyset pagination on (last_message_at, id) (email_thread_activity_idx).
+
+    Reads the summary columns only. ``query`` matches the subject, either participant or
+    the preview of the newest email, in any case.
+    """
+    threads = Conversation.objects.filter(channel=ConversationChannel.EMAIL)
+    query = query.strip()
+    if not query:
+        return threads
+    if "\x00" in query:
+        # PostgreSQL refuses NUL in a query parameter, and no stored text holds one.
+        return threads.none()
+    return threads.filter(
+        Q(subject__icontains=query)
+        | Q(participant_a__icontains=query)
+        | Q(participant_b__icontains=query)
+        | Q(last_message_preview__icontains=query)
+    )
+
+
+def email_thread_get(*, thread_id: object, fields: tuple[str, ...]) -> dict:
+    """One email thread's row (``fields``, as ``.values()`` reads them); NotFound for an
+    unknown id, a malformed one, or the id of an SMS conversation."""
+    threads = Conversation.objects.filter(channel=ConversationChannel.EMAIL).values(*fields)
+    return get_by_uuid(threads, thread_id, noun="email thread")
+
+
+def email_thread_emails(*, thread_id: object) -> QuerySet[Email]:
+    """A thread's emails, oldest first (email_thread_idx)."""
+    return Email.objects.filter(thread_id=thread_id).order_by("created_at", "id")
+
+
+def contact_timeline_emails(
+    *, contact_id: uuid.UUID, before: Cursor | None, limit: int
+) -> list[TimelineItem]:
+    """The contacts app's timeline source for emails: those of the threads whose contact
+    is ``contact_id``, newest first (contacts.timeline)."""
+    emails = Email.objects.filter(
+        thread_id__in=Conversation.objects.filter(contact_id=contact_id).values("id")
+    )
+    if before is not None:
+        moment, row_id = before
+        emails = emails.filter(
+            Q(created_at__lte=moment) & (Q(created_at__lt=moment) | Q(id__lt=row_id))
+        )
+    rows = emails.order_by("-created_at", "-id").values(
+        "id",
+        "direction",
+        "status",
+        "created_at",
+        "from_email",
+        "to_email",
+        "subject",
+        "body",
+        "thread_id",
+    )[:limit]
+    return [
+        {
+            "id": row["id"],
+            "channel": "email",
+            "direction": "inbound" if row["direction"] == EmailDirection.INBOUND else "outbound",
+            "status": row["status"],
+            "created_at": row["created_at"],
+            "from": row["from_email"],
+            "to": row["to_email"],
+            "subject": row["subject"],
+            "body": timeline_preview(row["body"]),
+            "conversation_id": None,
+            "thread_id": row["thread_id"],
+        }
+        for row in rows
+    ]

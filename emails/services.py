@@ -1,27 +1,58 @@
 """Every write to email records goes through these functions."""
 
 import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Case, CharField, F, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from core.errors import ValidationError
+from attachments.models import Attachment
+from attachments.services import (
+    EMAIL_POLICY,
+    IncomingFile,
+    attachments_store,
+    filename_clean,
+)
+from contacts.models import PointKind
+from contacts.services import contact_for_point
+from conversations.models import Conversation, ConversationChannel
+from core.contacts import CONTACT_MAX_LENGTH
+from core.errors import ApplicationError, Conflict, PayloadTooLarge, ValidationError
 from core.senders import SenderAllowList
-from emails.events import TrackingEvent
-from emails.live import publish_email_changed
+from emails import consent
+from emails.events import InboundAttachment, InboundEmail, TrackingEvent
+from emails.live import publish_email_changed, publish_email_thread_changed
 from emails.models import (
     BODY_MAX_LENGTH,
     RECIPIENTS_MAX,
     STATUS_LADDER,
     SUBJECT_MAX_LENGTH,
     Email,
+    EmailAttachment,
+    EmailDirection,
     EmailEvent,
     EmailStatus,
 )
 from emails.signals import outbound_email_stored
+from emails.threading import (
+    email_preview,
+    forward_html,
+    forward_subject,
+    forward_text,
+    inbound_message_id,
+    new_message_id,
+    reply_references,
+    reply_subject,
+    thread_for_inbound,
+    thread_subject,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,28 +80,50 @@ EMAIL_SENDERS = SenderAllowList(
 
 def email_send(
     *,
-    to_email: str,
-    subject: str,
-    body: str,
+    to_email: str = "",
+    subject: str = "",
+    body: str = "",
     from_email: str | None = None,
     html_content: str = "",
     cc: list[str] | None = None,
     bcc: list[str] | None = None,
     reply_to: str = "",
     user: AbstractBaseUser | None = None,
+    in_reply_to: object | None = None,
+    forward_of: object | None = None,
+    attachments: Sequence[IncomingFile] = (),
 ) -> Email:
     """Accept an outbound email and store it ``queued``; return the stored record.
 
     Every address is validated, the subject must be one line (a line break would let a
     caller add headers) and the sender must be on EMAIL_SENDERS (SENDGRID_FROM_EMAIL or
-    SENDGRID_EXTRA_FROM_EMAILS). Raises ValidationError naming the field otherwise.
+    SENDGRID_EXTRA_FROM_EMAILS). Raises ValidationError naming the field otherwise, and
+    Conflict naming the field, the address, why and since when if any recipient (to, cc or
+    bcc) may not be emailed (it bounced, reported spam, unsubscribed: emails.consent).
+
+    ``in_reply_to`` (an email's id) answers that email: to its sender unless ``to_email``
+    says otherwise, from the address it reached when that is an allowed sender, with "Re: "
+    before the subject (the parent's when ``subject`` is blank), In-Reply-To and
+    References. ``forward_of`` (an email's id) forwards it: "Fwd: ", and the original,
+    quoted below ``body``, with its files (the same stored files, not copies). Either joins
+    that email's thread; any other email starts one. Every email gets its Message-ID here
+    (emails.threading). An unknown id, or both, is a ValidationError naming the field.
+
+    ``attachments``: files (uploaded, or ``(filename, bytes, declared type)``) sent with
+    it, held to EMAIL_POLICY after everything else is checked and before anything is
+    stored (attachments.services: ValidationError for their number or a refused type,
+    PayloadTooLarge for their size), then stored with the email, in order.
 
     The email is then sent by the outbox: outbound_email_stored's receiver enqueues its
     delivery once the transaction commits.
     """
-    recipient = _address(to_email, field="to_email")
-    sender = _sender(from_email)
-    subject = _subject(subject)
+    # Before anything trims it: a line break at either end is refused too.
+    _single_line(subject, field="subject")
+    parent, original = _threading_sources(in_reply_to=in_reply_to, forward_of=forward_of)
+    if parent is not None:
+        to_email = to_email or _reply_recipient(parent)
+        subject = reply_subject(subject or parent.subject)
+        from_email = from_email or _reply_sender(parent)
     for name, text in (("body", body), ("html_content", html_content)):
         if len(text) > BODY_MAX_LENGTH:
             raise ValidationError(
@@ -78,27 +131,195 @@ def email_send(
             )
         if "\x00" in text:
             raise ValidationError(f"'{name}' may not contain NUL characters.", field=name)
+    if original is not None:
+        subject = forward_subject(subject or original.subject)
+        if html_content or original.html_content:
+            html_content = forward_html(html_content, body, original)
+        body = forward_text(body, original)
+    recipient = _address(to_email, field="to_email")
+    sender = _sender(from_email)
+    subject = _subject(subject)
     if not body.strip() and not html_content.strip():
         raise ValidationError("'body' may not be blank.", field="body")
+    cc, bcc = _address_list(cc, field="cc"), _address_list(bcc, field="bcc")
+    reply_to = _address(reply_to, field="reply_to") if reply_to else ""
+    if refusal := consent.recipients_refusal(to_email=recipient, cc=cc, bcc=bcc):
+        field, sentence = refusal
+        raise Conflict(sentence, field=field)
 
+    source = parent or original
     with transaction.atomic():
+        # First: a refused file stores nothing, the email and its thread included.
+        files = attachments_store(attachments, policy=EMAIL_POLICY) if attachments else []
+        if original is not None:
+            files = _with_forwarded_files(original, files)
+        now = timezone.now()
+        thread = source.thread if source is not None else None
+        if thread is None:
+            contact = contact_for_point(kind=PointKind.EMAIL, value=recipient.lower())
+            thread = _thread_start(
+                own=sender, other=recipient, subject=subject, at=now, contact_id=contact.pk
+            )
         email = Email.objects.create(
+            thread=thread,
+            direction=EmailDirection.OUTBOUND,
             to_email=recipient,
             from_email=sender,
             subject=subject,
             body=body,
             html_content=html_content,
-            cc=_address_list(cc, field="cc"),
-            bcc=_address_list(bcc, field="bcc"),
-            reply_to=_address(reply_to, field="reply_to") if reply_to else "",
+            cc=cc,
+            bcc=bcc,
+            reply_to=reply_to,
+            # Made once, here: every attempt sends the same Message-ID, so a retry after a
+            # lost answer cannot split the thread, and replies to it find this email.
+            message_id=new_message_id(sender),
+            in_reply_to=(parent.message_id or "") if parent is not None else "",
+            references=" ".join(reply_references(source)) if source is not None else "",
             status=EmailStatus.QUEUED,
-            next_attempt_at=timezone.now(),
+            next_attempt_at=now,
             sent_by=user if user is not None and user.is_authenticated else None,
+            attachment_count=len(files),
         )
+        _attachments_link(email, [(file, "") for file in files])
+        _thread_add(thread.id, email, unread=False)
         publish_email_changed(email.pk, created=True)
         # Its one receiver (emails.signals) enqueues the delivery once this commits.
         outbound_email_stored.send(sender=Email, email_id=email.pk)
     return email
+
+
+def email_receive(*, event: InboundEmail) -> tuple[Email, bool]:
+    """Store an email someone sent to one of Hatch's addresses; return it, and False when
+    it was already stored (the provider posted it again, or it was addressed to two of
+    Hatch's addresses and posted once for each).
+
+    It is kept as it came, even where an outbound email would be refused (no subject, no
+    text, only HTML, only attachments): ``inbound``, ``received``. Its HTML is stored raw
+    (emails.html sanitises it whenever it is shown); its files are stored as attachments
+    (EMAIL_POLICY: a file the policy refuses, a program say, is listed by name with the
+    reason, not kept). Its sender becomes a contact, it joins a thread (emails.threading)
+    whose summary counts it as unread, all in one transaction, and the inbox is told once
+    that commits.
+    """
+    message_id = inbound_message_id(event)
+    stored = Email.objects.filter(message_id=message_id).first()
+    if stored is not None:
+        return stored, False
+    try:
+        with transaction.atomic():
+            email = _inbound_store(event, message_id=message_id)
+    except IntegrityError:
+        # The same email posted twice at the same moment: the other post stored it (the
+        # unique Message-ID made this insert wait for it, then refused it).
+        stored = Email.objects.filter(message_id=message_id).first()
+        if stored is None:
+            raise
+        return stored, False
+    return email, True
+
+
+def _inbound_store(event: InboundEmail, *, message_id: str) -> Email:
+    now = timezone.now()
+    sender = event.from_address[:CONTACT_MAX_LENGTH]
+    own = _inbound_own_address(event)
+    contact = contact_for_point(kind=PointKind.EMAIL, value=sender, name=event.from_name)
+    thread = thread_for_inbound(event, now=now)
+    if thread is None:
+        thread = _thread_start(
+            own=own, other=sender, subject=event.subject, at=now, contact_id=contact.pk
+        )
+    in_reply_to = next((ref for ref in event.in_reply_to if len(ref) <= CONTACT_MAX_LENGTH), "")
+    files, refused = _inbound_attachments(event.attachments)
+    email = Email.objects.create(
+        thread=thread,
+        direction=EmailDirection.INBOUND,
+        status=EmailStatus.RECEIVED,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=" ".join(event.references[-REFERENCES_KEPT:]),
+        from_email=sender,
+        from_name=event.from_name[:CONTACT_MAX_LENGTH],
+        to_email=own,
+        # The other recipients a reply-all would answer: the rest of To, then Cc.
+        cc=[address for address in (*event.to, *event.cc) if address != own],
+        subject=event.subject[:SUBJECT_MAX_LENGTH],
+        body=event.text,
+        html_content=event.html,
+        attachment_count=len(files),
+        refused_attachments=refused,
+        sent_at=event.sent_at,  # the sender's Date header
+        created_at=now,
+    )
+    _attachments_link(email, files)
+    _thread_add(thread.id, email, unread=True, contact_id=contact.pk)
+    publish_email_changed(email.pk, created=True)
+    return email
+
+
+# References kept of a received email: the thread's root and its newest ids are what
+# threading reads (emails.threading.REFERENCES_MAX trims what Hatch sends the same way).
+REFERENCES_KEPT = 100
+
+
+def _inbound_own_address(event: InboundEmail) -> str:
+    """Hatch's address the email reached: the envelope's (it names the address it was
+    delivered to, a Bcc included), else the first To; "" for an email addressed to nobody
+    Hatch can tell."""
+    for address in (*event.envelope_to, *event.to):
+        if address and len(address) <= CONTACT_MAX_LENGTH:
+            return address
+    return ""
+
+
+def _inbound_attachments(
+    files: tuple[InboundAttachment, ...],
+) -> tuple[list[tuple[Attachment, str]], list[dict]]:
+    """Store a received email's files: ``(stored, refused)``, each in order. ``stored``:
+    each stored file with the cid its HTML shows it by (an inline image; "" for a plain
+    file), for Email.attachments; ``refused``: what was not kept, for
+    Email.refused_attachments.
+
+    One at a time, each held to EMAIL_POLICY's types and size: what a person sent is kept
+    even when there are more files, or more bytes in all, than Hatch would send in one
+    email. A file the policy refuses is listed without being stored.
+    """
+    stored, refused = [], []
+    for file in files:
+        try:
+            (attachment,) = attachments_store(
+                [(file.filename, file.content, file.content_type)], policy=EMAIL_POLICY
+            )
+        except ApplicationError as refusal:  # a refused type, or larger than any email
+            refused.append(
+                {
+                    "filename": filename_clean(file.filename),
+                    "content_type": file.content_type,
+                    "size": len(file.content),
+                    "reason": refusal.message,
+                }
+            )
+            continue
+        stored.append((attachment, file.content_id))
+    return stored, refused
+
+
+def _attachments_link(email: Email, files: list[tuple[Attachment, str]]) -> None:
+    EmailAttachment.objects.bulk_create(
+        EmailAttachment(email=email, attachment=attachment, position=position, content_id=cid)
+        for position, (attachment, cid) in enumerate(files)
+    )
+
+
+def email_thread_mark_read(*, thread_id: uuid.UUID) -> None:
+    """Someone opened the thread: nothing in it is unread any more (for the whole team)."""
+    with transaction.atomic():
+        if (
+            Conversation.objects.filter(id=thread_id, channel=ConversationChannel.EMAIL)
+            .exclude(unread_count=0)
+            .update(unread_count=0, updated_at=timezone.now())
+        ):
+            publish_email_thread_changed(thread_id)
 
 
 def email_events_apply(*, events: list[TrackingEvent]) -> dict[str, int]:
@@ -107,7 +328,9 @@ def email_events_apply(*, events: list[TrackingEvent]) -> dict[str, int]:
     An event is matched to its email by the Hatch id it carries back, else by the
     provider's message id. Duplicates (the same provider event id, or the same message,
     event, time and recipient) are stored once. Statuses never move backwards
-    (STATUS_LADDER): an event for an earlier status is kept and changes nothing.
+    (STATUS_LADDER): an event for an earlier status is kept and changes nothing. What an
+    event says about its recipient's consent (a bounce, a spam report, an unsubscribe, a
+    resubscribe) is recorded, matched or not (emails.consent).
     """
     counts = {"stored": 0, "duplicates": 0, "unmatched": 0}
     for event in events:
@@ -128,6 +351,7 @@ def email_events_apply(*, events: list[TrackingEvent]) -> dict[str, int]:
                 counts["duplicates"] += 1
                 continue
             counts["stored"] += 1
+            consent.email_event_consent_apply(event=event)
             if email is None:
                 counts["unmatched"] += 1
                 logger.info("Email %s event for an unknown email", event.event)
@@ -188,6 +412,7 @@ def _sender(from_email: str | None) -> str:
 
 
 def _address(raw: str, *, field: str) -> str:
+    _single_line(raw or "", field=field)
     address = (raw or "").strip()
     if not address:
         raise ValidationError(f"'{field}' may not be blank.", field=field)
@@ -222,3 +447,118 @@ def _subject(subject: str) -> str:
             f"'subject' is too long: at most {SUBJECT_MAX_LENGTH} characters.", field="subject"
         )
     return subject
+
+
+def _single_line(value: str, *, field: str) -> None:
+    """A CR or LF would end a header line and start another (Bcc: anyone): refused
+    wherever it is, even at an end that trimming would remove."""
+    if "\r" in value or "\n" in value:
+        raise ValidationError(f"'{field}' must be a single line.", field=field)
+
+
+# --------------------------------------------------------------------------- threads
+
+
+def _threading_sources(
+    *, in_reply_to: object | None, forward_of: object | None
+) -> tuple[Email | None, Email | None]:
+    """The email a send answers and the one it forwards (at most one of the two)."""
+    if in_reply_to and forward_of:
+        raise ValidationError(
+            "Give 'in_reply_to' or 'forward_of', not both: an email answers one email or "
+            "forwards it.",
+            field="forward_of",
+        )
+    parent = _email_named(in_reply_to, field="in_reply_to") if in_reply_to else None
+    original = _email_named(forward_of, field="forward_of") if forward_of else None
+    return parent, original
+
+
+def _email_named(email_id: object, *, field: str) -> Email:
+    try:
+        return Email.objects.select_related("thread").get(id=uuid.UUID(str(email_id)))
+    except (Email.DoesNotExist, ValueError):
+        raise ValidationError(
+            f"'{field}' names no email: there is none with the id {str(email_id)[:64]!r}.",
+            field=field,
+        ) from None
+
+
+def _with_forwarded_files(original: Email, added: list[Attachment]) -> list[Attachment]:
+    """The files a forward of ``original`` carries: the original's own (the same stored
+    files), then those ``added`` to the forward; refused (ValidationError, PayloadTooLarge
+    naming forward_of) when all together are more than one email may carry (EMAIL_POLICY),
+    as SendGrid would refuse them."""
+    files = [
+        link.attachment
+        for link in original.attachment_links.select_related("attachment").order_by("position")
+    ] + added
+    if len(files) > EMAIL_POLICY.max_files:
+        raise ValidationError(
+            f"The forward would carry {len(files)} files, the forwarded email's and yours; "
+            f"an email can carry at most {EMAIL_POLICY.max_files}.",
+            field="forward_of",
+        )
+    total = sum(file.size for file in files)
+    if total > EMAIL_POLICY.max_total_bytes:
+        raise PayloadTooLarge(
+            f"The forward's files, the forwarded email's and yours, come to {total:,} bytes; "
+            f"an email can carry at most {EMAIL_POLICY.max_total_bytes:,} bytes in all.",
+            field="forward_of",
+        )
+    return files
+
+
+def _reply_recipient(parent: Email) -> str:
+    """Who a reply goes to by default: the sender of a received email; the recipient of
+    one Hatch sent (a follow-up)."""
+    return parent.from_email if parent.direction == EmailDirection.INBOUND else parent.to_email
+
+
+def _reply_sender(parent: Email) -> str | None:
+    """The address a reply comes from by default: the one the customer wrote to (or Hatch
+    wrote from), when Hatch may send as it; else None (SENDGRID_FROM_EMAIL)."""
+    own = parent.to_email if parent.direction == EmailDirection.INBOUND else parent.from_email
+    return own if own and EMAIL_SENDERS.allows(own.lower()) else None
+
+
+def _thread_start(*, own: str, other: str, subject: str, at: datetime, contact_id) -> Conversation:
+    """A new thread between Hatch's address ``own`` and ``other``, empty until
+    ``_thread_add`` counts its first email in."""
+    own, other = own.lower(), other.lower()
+    first, second = sorted([own, other])
+    return Conversation.objects.create(
+        channel=ConversationChannel.EMAIL,
+        participant_a=first,
+        participant_b=second,
+        reply_to=other,
+        own_contact=own,
+        subject=thread_subject(subject),
+        contact_id=contact_id,
+        last_message_at=at,
+        message_count=0,
+    )
+
+
+def _thread_add(thread_id: uuid.UUID, email: Email, *, unread: bool, contact_id=None) -> None:
+    """Count ``email`` into its thread's summary, in one UPDATE (the row lock orders
+    concurrent writers): the time and preview follow the newest email, whatever order
+    they commit in; a received email is unread; the thread gets the sender's contact if it
+    had none."""
+    at = email.created_at
+    preview = email_preview(body=email.body, html_content=email.html_content, subject=email.subject)
+    changes = {
+        "message_count": F("message_count") + 1,
+        "unread_count": F("unread_count") + int(unread),
+        # Every expression reads the row as it was: the preview compares the old time.
+        "last_message_at": Greatest("last_message_at", Value(at)),
+        "last_message_preview": Case(
+            When(last_message_at__lte=at, then=Value(preview)),
+            default=F("last_message_preview"),
+            output_field=CharField(),
+        ),
+        "updated_at": timezone.now(),
+    }
+    if contact_id is not None:
+        changes["contact_id"] = Coalesce("contact_id", Value(contact_id))
+    Conversation.objects.filter(id=thread_id).update(**changes)

@@ -72,6 +72,10 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks_db",
     "outbox",
+    "consent",
+    "attachments",
+    "contacts",
+    "conversations",
     "messaging",
     "emails",
     "idempotency",
@@ -82,7 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 before anything reads it.
+    # A body over DATA_UPLOAD_MAX_MEMORY_SIZE (or its route's own limit: the routes that
+    # take files) answers 413 before anything reads it.
     "web.request_limits.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -235,6 +240,31 @@ STORAGES = {
         else "web.storage.StaticStorage",
     },
 }
+# Stored files (attachments: MMS media, email attachments). Hatch serves them only through
+# its own views (attachments.views: a signed-in user or a signed URL, with safe headers),
+# never through a static handler, so there is no MEDIA_URL. HATCH_FILE_STORAGE picks where
+# they live: "filesystem", under MEDIA_ROOT (a folder the web processes and the workers
+# must share), or "s3", an S3-compatible bucket (django-storages; AWS, MinIO, R2, ...).
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+HATCH_FILE_STORAGE = env.str("HATCH_FILE_STORAGE", default="filesystem")
+if HATCH_FILE_STORAGE == "s3":
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME")
+    # Empty for AWS itself; another provider's address otherwise (https://minio:9000).
+    AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+    # Secrets (or AWS_ACCESS_KEY_ID_FILE, AWS_SECRET_ACCESS_KEY_FILE). Both unset: boto3
+    # finds credentials itself (an instance or task role), so none is written anywhere.
+    AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+    AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+    # Objects get the bucket's default ACL (private), never public-read, and any URL the
+    # storage builds is pre-signed; Hatch streams the files itself anyway.
+    AWS_DEFAULT_ACL = None
+    AWS_QUERYSTRING_AUTH = True
+elif HATCH_FILE_STORAGE != "filesystem":
+    raise ImproperlyConfigured(
+        f"HATCH_FILE_STORAGE must be filesystem or s3, not {HATCH_FILE_STORAGE!r}."
+    )
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call then answers 401 with "WWW-Authenticate: Token".
@@ -275,7 +305,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MessageStatusEnum": "messaging.models.MessageStatus",
         "EmailStatusEnum": "emails.models.EmailStatus",
+        "EmailDirectionEnum": "emails.models.EmailDirection",
         "ChannelEnum": "messaging.models.Channel",
+        "SuppressionReasonEnum": "consent.models.SuppressionReason",
+        "ConsentActionEnum": "consent.models.ConsentAction",
     },
     "PREPROCESSING_HOOKS": ["web.schema.only_client_api"],
 }
@@ -288,6 +321,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=102
 # Most fields one form may carry (400 beyond). Twilio's largest webhook (an MMS with 10
 # media) has about 50; the admin posts one per selected row (100 rows a page).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+# The largest body of a send (POST /api/send_message, /api/send_email), which may carry
+# files: 20 MB of them (an email's limit, attachments.services.EMAIL_POLICY) is about 27 MB
+# as base64 in JSON. Only these routes (and SendGrid's Inbound Parse, below) take more than
+# DATA_UPLOAD_MAX_MEMORY_SIZE: web.request_limits.ROUTE_BODY_LIMITS.
+UPLOAD_MAX_BODY_SIZE = env.int("UPLOAD_MAX_BODY_SIZE", default=28 * 1024 * 1024)
+# The largest CSV file POST /api/contacts/import takes (413 beyond), and the largest body
+# of that route: the file and its multipart form around it.
+CONTACTS_IMPORT_MAX_FILE_SIZE = env.int("CONTACTS_IMPORT_MAX_FILE_SIZE", default=5 * 1024 * 1024)
+CONTACTS_IMPORT_MAX_BODY_SIZE = CONTACTS_IMPORT_MAX_FILE_SIZE + 64 * 1024
 
 # Messaging. Numbers without a country code are read in this region.
 HATCH_DEFAULT_REGION = env.str("HATCH_DEFAULT_REGION", default="US")
@@ -349,11 +391,34 @@ SENDGRID_API_KEY = env.str("SENDGRID_API_KEY", default="")
 SENDGRID_API_HOST = env.str("SENDGRID_API_HOST", default="https://api.sendgrid.com")
 # The base64 P-256 public key SendGrid shows for its signed Event Webhook.
 SENDGRID_WEBHOOK_PUBLIC_KEY = env.str("SENDGRID_WEBHOOK_PUBLIC_KEY", default="")
+# Inbound Parse signs nothing: the URL given to SendGrid carries these as Basic credentials
+# (https://user:password@host/webhooks/sendgrid/inbound). Either one empty: every inbound
+# email is refused (emails.providers.sendgrid.inbound.credentials_match).
+SENDGRID_INBOUND_USERNAME = env.str("SENDGRID_INBOUND_USERNAME", default="")
+SENDGRID_INBOUND_PASSWORD = env.str("SENDGRID_INBOUND_PASSWORD", default="")
+# The largest Inbound Parse post, in bytes, for that one webhook (DATA_UPLOAD_MAX_MEMORY_SIZE
+# holds every other request): SendGrid takes emails up to 30 MB, and the form's encoding
+# adds to it.
+SENDGRID_INBOUND_MAX_BODY_SIZE = env.int(
+    "SENDGRID_INBOUND_MAX_BODY_SIZE", default=30 * 1024 * 1024 + 1024 * 1024
+)
+# A received email with no In-Reply-To or References Hatch knows joins the newest thread
+# with the same two people and subject (without "Re:") that was active within this many
+# days; an older one is a new conversation (emails.threading).
+EMAIL_THREAD_WINDOW_DAYS = env.int("EMAIL_THREAD_WINDOW_DAYS", default=30)
+if EMAIL_THREAD_WINDOW_DAYS < 0:
+    raise ImproperlyConfigured("EMAIL_THREAD_WINDOW_DAYS must be a number of days, 0 or more.")
 # Where providers reach Hatch: callback URLs are built from it, and Twilio's signatures are
 # checked against it (so they hold behind a TLS-terminating proxy).
 PUBLIC_BASE_URL = env.str(
     "PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else ""
 ).rstrip("/")
+# Seconds a public file URL (PUBLIC_BASE_URL/media/...: an outbound MMS's media, which
+# Twilio fetches without signing in) opens its file; 404 after. Make the URL at each send
+# attempt: a day then covers Twilio's own queue and its retries of the fetch.
+ATTACHMENT_PUBLIC_URL_MAX_AGE = env.int("ATTACHMENT_PUBLIC_URL_MAX_AGE", default=86400)
+if ATTACHMENT_PUBLIC_URL_MAX_AGE <= 0:
+    raise ImproperlyConfigured("ATTACHMENT_PUBLIC_URL_MAX_AGE must be a number of seconds > 0.")
 
 SMS_PROVIDER = env.str(
     "SMS_PROVIDER",

@@ -4,7 +4,10 @@ Tests always run on PostgreSQL (never the SQLite development fallback); point
 DATABASE_URL elsewhere to use another server.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # No .env: a developer's (make run writes one) would otherwise fill in every setting not
 # fixed below, in this process and in every server and command the tests start, which
@@ -28,6 +31,12 @@ os.environ.setdefault("TASK_BACKEND", "dummy")
 # browser keeps over http. hatch/tests/test_deploy_checks.py checks the production values.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
+# Stored files go to a temporary folder of this test session, removed when it ends. Set in
+# the environment, so that the servers and commands the tests start (which inherit it)
+# read and write the same folder; only the process that made it removes it.
+if "MEDIA_ROOT" not in os.environ:
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="hatch-test-media-")
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], ignore_errors=True)
 
 from hatch.settings import *  # noqa: F403
 

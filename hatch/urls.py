@@ -4,8 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from emails.api import EmailViewSet
-from emails.webhooks import SendGridEventsView
+from contacts.api import ContactViewSet
+from emails.api import EmailThreadViewSet, EmailViewSet
+from emails.webhooks import SendGridEventsView, SendGridInboundView
 from messaging.api import ConversationViewSet, MessageViewSet
 from messaging.webhooks import InboundSmsView, StatusCallbackView
 from web import schema, views
@@ -18,6 +19,8 @@ router.include_format_suffixes = False
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("messages", MessageViewSet, basename="message")
 router.register("emails", EmailViewSet, basename="email")
+router.register("email_threads", EmailThreadViewSet, basename="email_thread")
+router.register("contacts", ContactViewSet, basename="contact")
 
 conversation_messages = ConversationViewSet.as_view({"get": "messages"})
 conversation_new_messages = ConversationViewSet.as_view({"get": "new_messages"})
@@ -54,10 +57,15 @@ urlpatterns = [
     path("webhooks/twilio/sms", InboundSmsView.as_view(), name="twilio-inbound"),
     path("webhooks/twilio/status", StatusCallbackView.as_view(), name="twilio-status"),
     path("webhooks/sendgrid/events", SendGridEventsView.as_view(), name="sendgrid-events"),
+    # No trailing slash, and none added: SendGrid does not follow redirects.
+    path("webhooks/sendgrid/inbound", SendGridInboundView.as_view(), name="sendgrid-inbound"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api-auth/", include("rest_framework.urls")),
+    # Stored files: /files/<id>/<name> for signed-in users, /media/<signed token>/<name>
+    # for providers (Twilio fetches an MMS's media there). Never a static file handler.
+    path("", include("attachments.urls")),
     path("", include("messaging.urls")),
 ]
 

@@ -20,7 +20,9 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http import QueryDict
 from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -109,8 +111,33 @@ def _as_json(data) -> str:
 
 
 def _fingerprint(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=JSONEncoder)
+    body = json.dumps(
+        _comparable(request.data), sort_keys=True, separators=(",", ":"), cls=JSONEncoder
+    )
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _comparable(data):
+    """The request's data as JSON holds it. JSON stays as parsed. A multipart form (a send
+    with files) is its fields, each with its list of values, and each file by its name,
+    size and digest: a browser's retry of the same form has another boundary, so its raw
+    body differs, but not this."""
+    if not isinstance(data, QueryDict):
+        return data
+    return {
+        name: [
+            _file_fingerprint(value) if isinstance(value, UploadedFile) else value
+            for value in data.getlist(name)
+        ]
+        for name in data
+    }
+
+
+def _file_fingerprint(file: UploadedFile) -> dict:
+    digest = hashlib.sha256()
+    for chunk in file.chunks():  # from the start, and read again from it by the send
+        digest.update(chunk)
+    return {"filename": file.name, "size": file.size, "sha256": digest.hexdigest()}
 
 
 def _replay(stored: IdempotencyKey, fingerprint: str) -> Response:

@@ -1,104 +1,30 @@
-"""The admin shows conversations, messages and opt-outs; it never writes them itself.
+"""The admin shows messages; it never writes them itself (conversations: conversations.admin).
 
 The one thing staff can do is ask the delivery pipeline to retry failed messages, which
 goes through messaging.services like every other write (see ViewOnlyAdmin).
 """
 
-import re
-from functools import reduce
-from operator import or_
-
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html_join
 from django.utils.text import Truncator
 
+from attachments.selectors import attachment_download_url
 from messaging.delivery import sms_outbox
 from messaging.models import (
-    Channel,
-    Conversation,
     Message,
     MessageAttempt,
     MessageEvent,
-    OptOut,
 )
 from messaging.providers import sms_providers
 from web.admin import (
     DeliveryAttemptInline,
     KnownValuesFilter,
+    PhoneSearchMixin,
     ProviderEventInline,
     ViewOnlyAdmin,
 )
-
-
-class PhoneSearchMixin:
-    """Let "(415) 555-2671" find "+14155552671", as the inbox search does.
-
-    Contacts are stored in E.164, and the admin's word-by-word search would look for
-    "(415)" and "555-2671" separately; the digits of the term are matched as well.
-    """
-
-    phone_search_fields: list[str] = []
-
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        digits = re.sub(r"\D", "", search_term)
-        if len(digits) >= 3 and digits != search_term.strip():
-            matches = [Q(**{f"{name}__contains": digits}) for name in self.phone_search_fields]
-            results |= queryset.filter(reduce(or_, matches))
-        return results, may_have_duplicates
-
-
-@admin.register(Conversation)
-class ConversationAdmin(PhoneSearchMixin, ViewOnlyAdmin):
-    list_display = [
-        "reply_to",
-        "own_contact",
-        "channel",
-        "message_count",
-        "last_message_at",
-        "last_message_preview",
-        "messages_link",
-    ]
-    list_filter = ["has_phone_numbers", "last_message_at"]
-    search_fields = ["participant_a", "participant_b", "last_message_preview"]
-    phone_search_fields = ["participant_a", "participant_b"]
-    date_hierarchy = "last_message_at"
-    # The order of conversation_activity_idx, so a page is an index scan.
-    ordering = ["-last_message_at", "-id"]
-    fields = [
-        "id",
-        "participant_a",
-        "participant_b",
-        "reply_to",
-        "own_contact",
-        "channel",
-        "message_count",
-        "messages_link",
-        "last_message_at",
-        "last_message_preview",
-        "created_at",
-        "updated_at",
-    ]
-    readonly_fields = fields
-
-    @admin.display(description="Channel", ordering="has_phone_numbers")
-    def channel(self, conversation: Conversation) -> str:
-        return Channel(conversation.channel).label
-
-    # A thread can hold thousands of messages: an inline would render them all on one
-    # page, so link to the message list filtered to this conversation instead.
-    @admin.display(description="Messages")
-    def messages_link(self, conversation: Conversation) -> str:
-        url = reverse("admin:messaging_message_changelist")
-        return format_html(
-            '<a href="{}?conversation__id__exact={}">View {} messages</a>',
-            url,
-            conversation.pk,
-            conversation.message_count,
-        )
 
 
 class ErrorCodeFilter(KnownValuesFilter):
@@ -171,6 +97,8 @@ class MessageAdmin(PhoneSearchMixin, ViewOnlyAdmin):
                     "error_message",
                     "num_segments",
                     "num_media",
+                    "files",
+                    "media_status",
                     "sent_at",
                     "delivered_at",
                     "updated_at",
@@ -188,6 +116,18 @@ class MessageAdmin(PhoneSearchMixin, ViewOnlyAdmin):
     @admin.display(description="Body")
     def short_body(self, message: Message) -> str:
         return Truncator(message.body).chars(60)
+
+    @admin.display(description="Files")
+    def files(self, message: Message) -> str:
+        links = message.attachment_links.select_related("attachment").order_by("position")
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (attachment_download_url(link.attachment), link.attachment.filename)
+                for link in links
+            ),
+        )
 
     @admin.action(description="Retry selected failed messages", permissions=["retry"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -212,20 +152,3 @@ class MessageAdmin(PhoneSearchMixin, ViewOnlyAdmin):
                 f"Left alone: {others} that had not failed (only failed messages are retried).",
                 messages.INFO,
             )
-
-
-@admin.register(OptOut)
-class OptOutAdmin(PhoneSearchMixin, ViewOnlyAdmin):
-    """The numbers Hatch must not text, view-only like everything else here.
-
-    Not even deletable: that would let Hatch text someone who replied STOP, whose choice
-    the carriers' rules (and in the US the TCPA) say to honour until they opt back in.
-    Only the person can undo it, by texting START (Twilio keeps its own list as well).
-    """
-
-    list_display = ["phone", "reason", "created_at"]
-    search_fields = ["phone"]
-    phone_search_fields = ["phone"]
-    ordering = ["-created_at", "-id"]
-    fields = ["phone", "reason", "created_at", "updated_at"]
-    readonly_fields = fields

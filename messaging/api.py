@@ -9,9 +9,12 @@ Seed paths (kept so its clients keep working):
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiTypes,
     extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
     extend_schema_view,
     inline_serializer,
 )
@@ -19,18 +22,33 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from attachments.api import (
+    FILE_PARSER_CLASSES,
+    AttachmentSerializer,
+    encoded_files_field,
+    uploaded_files_field,
+)
+from attachments.services import MEGABYTE, MMS_POLICY
 from core.errors import ValidationError
 from core.serialization import row_of
 from idempotency.keys import idempotent
 from messaging import selectors, services
-from messaging.models import BODY_MAX_LENGTH, Channel, Conversation, Message, MessageStatus
+from messaging.models import (
+    BODY_MAX_LENGTH,
+    Channel,
+    Conversation,
+    MediaStatus,
+    Message,
+    MessageStatus,
+)
 from messaging.providers import sms_providers
 from messaging.representation import (
     CONVERSATION_FIELDS,
     DELIVERED_STATUSES,
     MESSAGE_FIELDS,
+    conversation_contact,
     conversation_data,
-    message_data,
+    messages_data,
 )
 from web.pagination import KeysetPagination
 from web.schema import (
@@ -43,14 +61,25 @@ from web.schema import (
 )
 
 
+class ConversationContactSerializer(serializers.Serializer):
+    """The person on the other side of a conversation: their contact (contacts API)."""
+
+    id = serializers.UUIDField()
+    name = serializers.CharField(help_text="Blank until someone names them.")
+
+
 class ConversationSerializer(serializers.ModelSerializer):
     conversation_id = serializers.UUIDField(source="id")
     # The seed's display string: the other party, then us.
     participants = serializers.SerializerMethodField()
     contacts = serializers.SerializerMethodField()
+    has_phone_numbers = serializers.SerializerMethodField()
     channel = serializers.ChoiceField(choices=Channel.choices)
     last_message_date = serializers.DateTimeField(source="last_message_at")
     preview = serializers.CharField(source="last_message_preview")
+    contact = ConversationContactSerializer(
+        allow_null=True, help_text="The other party's contact; null for internal conversations."
+    )
 
     class Meta:
         model = Conversation
@@ -66,6 +95,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "message_count",
             "unread_count",
             "preview",
+            "contact",
         ]
 
     def get_participants(self, conversation: Conversation) -> str:
@@ -73,6 +103,9 @@ class ConversationSerializer(serializers.ModelSerializer):
 
     def get_contacts(self, conversation: Conversation) -> list[str]:
         return [conversation.participant_a, conversation.participant_b]
+
+    def get_has_phone_numbers(self, conversation: Conversation) -> bool:
+        return conversation.channel == Channel.SMS
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -85,6 +118,20 @@ class MessageSerializer(serializers.ModelSerializer):
     )
     is_delivered = serializers.SerializerMethodField(
         help_text="Whether the message has arrived: delivered, or received."
+    )
+    media = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="An inbound MMS's media as Twilio reported them ({url, content_type}); "
+        "the URLs need Twilio's credentials. Open `attachments` instead.",
+    )
+    media_status = serializers.ChoiceField(
+        choices=MediaStatus.choices,
+        help_text="An inbound MMS's download of its media into Hatch: pending, downloaded, "
+        'or failed (error_message says why); "" when there is nothing to download.',
+    )
+    attachments = serializers.SerializerMethodField(
+        help_text="The message's files, in order: an outbound MMS's media, an inbound "
+        "one's once downloaded."
     )
 
     class Meta:
@@ -106,6 +153,8 @@ class MessageSerializer(serializers.ModelSerializer):
             "num_segments",
             "num_media",
             "media",
+            "media_status",
+            "attachments",
             "sent_at",
             "delivered_at",
             "updated_at",
@@ -114,10 +163,50 @@ class MessageSerializer(serializers.ModelSerializer):
     def get_is_delivered(self, message: Message) -> bool:
         return message.status in DELIVERED_STATUSES
 
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, message: Message) -> list:
+        links = message.attachment_links.select_related("attachment").order_by("position")
+        return AttachmentSerializer([link.attachment for link in links], many=True).data
 
+
+_MEDIA_HELP = (
+    f"Files to send with the message (an MMS to a phone number): at most "
+    f"{MMS_POLICY.max_files}, {MMS_POLICY.max_total_bytes / MEGABYTE:g} MB in all (413 "
+    f"beyond); {MMS_POLICY.allowed_description}. Each file's type is read from its bytes."
+)
+
+
+# The example is what Swagger UI's "Try it out" sends: a plain internal message, rather
+# than one generated from the fields (a file whose "content" is the word "string").
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "An internal message",
+            value={"to": "Front desk", "body": "Table 4 is ready"},
+            request_only=True,
+        )
+    ]
+)
 class SendMessageSerializer(serializers.Serializer):
+    """A send as JSON: its files, if any, in base64."""
+
     to = serializers.CharField(help_text="A phone number (sent as SMS) or a contact name.")
-    body = serializers.CharField(max_length=BODY_MAX_LENGTH, trim_whitespace=False)
+    body = serializers.CharField(
+        max_length=BODY_MAX_LENGTH,
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"1 to {BODY_MAX_LENGTH} characters; may be empty or left out when the "
+        "message carries media.",
+    )
+    media = encoded_files_field(help_text=_MEDIA_HELP)
+
+    def validate_body(self, body: str) -> str:
+        # Text or files: without either there is nothing to send.
+        if not body.strip() and not self.initial_data.get("media"):
+            raise serializers.ValidationError("This field may not be blank unless media are sent.")
+        return body
 
     def get_fields(self):
         fields = super().get_fields()
@@ -131,6 +220,12 @@ class SendMessageSerializer(serializers.Serializer):
         return fields
 
 
+class SendMessageFormSerializer(SendMessageSerializer):
+    """A send as a multipart form, as a browser posts files: `media` once per file."""
+
+    media = uploaded_files_field(help_text=_MEDIA_HELP)
+
+
 conversation_pages = KeysetPagination(time_field="last_message_at", results_key="conversations")
 message_pages = KeysetPagination(time_field="created_at", results_key="messages")
 
@@ -140,6 +235,21 @@ INTERNAL_METHOD = "database"
 _CONVERSATION_ID = id_parameter("conversation")
 _MESSAGE_ID = id_parameter("message")
 _MESSAGE_PAGE = page_of("MessagePage", "messages", MessageSerializer)
+# A thread's page says who the conversation is with, as the conversation list does.
+_THREAD_PAGE = inline_serializer(
+    "ThreadPage",
+    {
+        "messages": MessageSerializer(many=True),
+        "next": serializers.URLField(
+            allow_null=True, help_text="The next (older) page; null on the last one."
+        ),
+        "contact": ConversationContactSerializer(
+            allow_null=True, help_text="The other party's contact; null for internal ones."
+        ),
+    },
+)
+# The thread's rows carry the conversation's contact, joined in by the same query.
+_THREAD_CONTACT_FIELDS = ("conversation__contact_id", "conversation__contact__name")
 
 
 @extend_schema_view(
@@ -169,7 +279,7 @@ _MESSAGE_PAGE = page_of("MessagePage", "messages", MessageSerializer)
     messages=extend_schema(
         summary="A conversation's messages",
         parameters=[_CONVERSATION_ID, *PAGE_PARAMETERS],
-        responses={200: _MESSAGE_PAGE, **errors(400, 401, 403, 404)},
+        responses={200: _THREAD_PAGE, **errors(400, 401, 403, 404)},
     ),
     new_messages=extend_schema(
         summary="A conversation's messages newer than a time",
@@ -216,26 +326,33 @@ class ConversationViewSet(viewsets.GenericViewSet):
         return conversation_pages.response(list(map(conversation_data, rows)), next_url)
 
     def retrieve(self, request, pk=None):
-        conversation = selectors.conversation_get(conversation_id=pk)
-        return Response(conversation_data(row_of(conversation, CONVERSATION_FIELDS)))
+        return Response(conversation_data(selectors.conversation_summary_get(conversation_id=pk)))
 
     @action(detail=True, serializer_class=MessageSerializer)
     def messages(self, request, pk=None):
         """The newest page of the thread, oldest first within it; "next" leads to older ones."""
         messages = selectors.conversation_messages(conversation_id=pk)
-        rows, next_url = message_pages.paginate(messages.values(*MESSAGE_FIELDS), request)
-        if not rows:
-            selectors.conversation_get(conversation_id=pk)  # 404 for an unknown conversation
+        rows, next_url = message_pages.paginate(
+            messages.values(*MESSAGE_FIELDS, *_THREAD_CONTACT_FIELDS), request
+        )
+        if rows:
+            contact_id, name = (rows[0][field] for field in _THREAD_CONTACT_FIELDS)
+            contact = conversation_contact({"contact_id": contact_id, "contact__name": name})
+        else:
+            # 404 for an unknown conversation
+            contact = conversation_contact(selectors.conversation_summary_get(conversation_id=pk))
         rows.reverse()
-        return message_pages.response(list(map(message_data, rows)), next_url)
+        response = message_pages.response(messages_data(rows), next_url)
+        response.data["contact"] = contact
+        return response
 
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def read(self, request, pk=None):
         """Mark the conversation read: its unread count goes to 0 for everyone."""
         conversation = selectors.conversation_get(conversation_id=pk)
         services.conversation_mark_read(conversation_id=conversation.id)
-        conversation.refresh_from_db()
-        return Response(conversation_data(row_of(conversation, CONVERSATION_FIELDS)))
+        summary = selectors.conversation_summary_get(conversation_id=conversation.id)
+        return Response(conversation_data(summary))
 
     @action(detail=True, serializer_class=MessageSerializer)
     def new_messages(self, request, pk=None):
@@ -253,7 +370,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
                 field="since",
             )
         messages = selectors.conversation_messages_since(conversation=conversation, since=since)
-        return Response({"messages": list(map(message_data, messages.values(*MESSAGE_FIELDS)))})
+        return Response({"messages": messages_data(messages.values(*MESSAGE_FIELDS))})
 
 
 def _parse_iso_datetime(raw: str):
@@ -289,24 +406,31 @@ def _parse_iso_datetime(raw: str):
 )
 class MessageViewSet(viewsets.GenericViewSet):
     serializer_class = MessageSerializer
+    # The send takes files as a browser sends them (a multipart form) as well as JSON; the
+    # other POST (retry) has no body.
+    parser_classes = FILE_PARSER_CLASSES
 
     def get_serializer_class(self):
-        return SendMessageSerializer if self.action == "send" else MessageSerializer
+        if self.action != "send":
+            return MessageSerializer
+        request = getattr(self, "request", None)
+        if request is not None and request.content_type.startswith("multipart/"):
+            return SendMessageFormSerializer
+        return SendMessageSerializer
 
     def list(self, request):
         messages = selectors.message_list().values(*MESSAGE_FIELDS)
         rows, next_url = message_pages.paginate(messages, request)
-        return message_pages.response(list(map(message_data, rows)), next_url)
+        return message_pages.response(messages_data(rows), next_url)
 
     def retrieve(self, request, pk=None):
-        message = selectors.message_get(message_id=pk)
-        return Response(message_data(row_of(message, MESSAGE_FIELDS)))
+        return Response(_message_answer(selectors.message_get(message_id=pk)))
 
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def retry(self, request, pk=None):
         """Send a failed SMS again (not to a recipient who has opted out)."""
         message = services.message_retry(message=selectors.message_get(message_id=pk))
-        return Response(message_data(row_of(message, MESSAGE_FIELDS)))
+        return Response(_message_answer(message))
 
     @extend_schema(
         summary="Send an SMS, or an internal message to a contact name",
@@ -315,10 +439,18 @@ class MessageViewSet(viewsets.GenericViewSet):
             "provider, `method` its name, e.g. `twilio`; stored `queued`) or a contact name "
             "(an internal message, `method: database`, "
             "stored `delivered`). An invalid number or a `from` that is not one of Hatch's "
-            "numbers is a 400 naming the field; a number that replied STOP is a 409."
+            "numbers is a 400 naming the field; a number that replied STOP is a 409.\n\n"
+            "Files (`media`) come as a multipart form, as a browser sends them (the field "
+            "repeated once per file), or in JSON, base64-encoded. Their number and types "
+            "are checked before anything is stored: too many files or a type an MMS cannot "
+            "carry is a 400 naming the file, more bytes in all than an MMS takes a 413. "
+            "Twilio fetches each from a signed address of Hatch's that expires."
         ),
         parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
-        request=SendMessageSerializer,
+        request={
+            "application/json": SendMessageSerializer,
+            "multipart/form-data": SendMessageFormSerializer,
+        },
         responses={
             200: inline_serializer(
                 "SendMessageResponse",
@@ -344,7 +476,11 @@ class MessageViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         message = services.message_send(
-            to=data["to"], body=data["body"], sender=data.get("from"), user=request.user
+            to=data["to"],
+            body=data["body"],
+            sender=data.get("from"),
+            user=request.user,
+            media=data.get("media") or [],
         )
         return Response(
             {
@@ -355,6 +491,11 @@ class MessageViewSet(viewsets.GenericViewSet):
                 "method": sms_providers.configured_name()
                 if message.channel == Channel.SMS
                 else INTERNAL_METHOD,
-                "message": message_data(row_of(message, MESSAGE_FIELDS)),
+                "message": _message_answer(message),
             }
         )
+
+
+def _message_answer(message: Message) -> dict:
+    """One message as the API answers it, its files included."""
+    return messages_data([row_of(message, MESSAGE_FIELDS)])[0]

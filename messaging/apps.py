@@ -7,8 +7,20 @@ class MessagingConfig(AppConfig):
 
     def ready(self):
         from messaging import checks, signals  # noqa: F401  (registers checks and handlers)
-        from messaging.delivery import sms_outbox
-        from messaging.tasks import send_message
-        from outbox.registry import register
+        from messaging.delivery import inbound_media, sms_outbox
+        from messaging.services import message_media_sweep
+        from messaging.tasks import download_message_media, send_message
+        from outbox.registry import register, register_sweep
 
         register(sms_outbox, task=send_message)
+        # An inbound MMS's media are downloaded by a task of their own, which the sweeper
+        # enqueues again when it was lost.
+        inbound_media.task = download_message_media
+        register_sweep("MMS media downloads", message_media_sweep)
+
+        from contacts import timeline
+        from messaging.selectors import contact_timeline_messages
+
+        # A contact's timeline shows their SMS and internal messages (contacts sits below
+        # messaging and cannot ask for them itself).
+        timeline.register("messaging", contact_timeline_messages)

@@ -1,32 +1,53 @@
-"""Who may be sent an SMS: the one place opt-outs are read and written.
+"""The SMS side of consent: the keywords that opt a number out and back in, and the check
+every send makes.
 
-A phone number is opted out when its owner replied STOP (or a provider reported that they
-had); it is opted back in when they reply START. Every send reads this, at acceptance and
-again just before the provider call.
+The record itself is the consent app's, one per number or address, shared with email.
 """
 
-from collections.abc import Iterable
-
-from messaging.models import OptOut
+from consent.models import ConsentChannel, SuppressionReason
+from consent.selectors import suppressed_among, suppression_for, suppression_sentence
+from consent.services import address_lift, address_suppress
 
 # Twilio's default opt-out keywords on long codes, with the two the FCC added; matched
 # against the whole trimmed body, ignoring case ("Stop please" is not an opt-out).
 OPT_OUT_KEYWORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 OPT_IN_KEYWORDS = {"START", "YES", "UNSTOP"}
 
+# Only the person lifts an SMS opt-out, by texting START: the provider refuses the send
+# anyway until they do.
+SMS_OPT_OUT_REASONS = {SuppressionReason.STOP, SuppressionReason.CARRIER_OPT_OUT}
 
-def phone_opt_out(*, phone: str, reason: str) -> None:
-    """Record that ``phone`` opted out (the first reason recorded stays)."""
-    OptOut.objects.get_or_create(phone=phone, defaults={"reason": reason})
+
+def phone_opt_out_by_keyword(*, phone: str, keyword: str) -> None:
+    """Record that ``phone`` texted an opt-out keyword (the first reason recorded stays)."""
+    address_suppress(
+        address=phone,
+        channel=ConsentChannel.SMS,
+        reason=SuppressionReason.STOP,
+        detail=f"texted {keyword}",
+    )
+
+
+def phone_opt_out_by_provider(*, phone: str, detail: str) -> None:
+    """Record that the provider refused ``phone`` as opted out (e.g. Twilio's 21610)."""
+    address_suppress(
+        address=phone,
+        channel=ConsentChannel.SMS,
+        reason=SuppressionReason.CARRIER_OPT_OUT,
+        detail=detail,
+    )
 
 
 def phone_opt_in(*, phone: str) -> None:
-    OptOut.objects.filter(phone=phone).delete()
+    address_lift(address=phone, reasons=SMS_OPT_OUT_REASONS, note="texted START")
 
 
-def is_opted_out(phone: str) -> bool:
-    return OptOut.objects.filter(phone=phone).exists()
+def phone_refusal(phone: str) -> str | None:
+    """Why ``phone`` may not be messaged, as the sentence a refused send gives (the reason
+    and its date); None if it may. One query."""
+    suppression = suppression_for(phone)
+    return None if suppression is None else suppression_sentence(suppression)
 
 
-def opted_out_among(phones: Iterable[str]) -> set[str]:
-    return set(OptOut.objects.filter(phone__in=set(phones)).values_list("phone", flat=True))
+def opted_out_among(phones) -> set[str]:
+    return suppressed_among(phones)

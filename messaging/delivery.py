@@ -1,10 +1,21 @@
-"""How an outbound SMS goes through the outbox (outbox.engine) to its provider."""
+"""How an outbound SMS goes through the outbox (outbox.engine) to its provider, and how an
+inbound MMS's media come back from it (InboundMedia)."""
 
 from datetime import datetime, timedelta
 
+from django.tasks import Task, task_backends
+
+from attachments.selectors import attachment_public_url
 from messaging import consent
 from messaging.live import publish_message_changed
-from messaging.models import STATUS_LADDER, Channel, Direction, Message, MessageAttempt
+from messaging.models import (
+    STATUS_LADDER,
+    Channel,
+    Direction,
+    Message,
+    MessageAttachment,
+    MessageAttempt,
+)
 from messaging.providers import sms_providers
 from messaging.providers.base import SmsSendResult
 from outbox.engine import FAILED, Outbox, ProviderError, RecipientOptedOut
@@ -22,9 +33,9 @@ class SmsOutbox(Outbox):
     def send(self, record: Message) -> SmsSendResult:
         provider = sms_providers.get()
         # The recipient may have replied STOP after this message was queued.
-        if consent.is_opted_out(record.to_contact):
+        if refusal := consent.phone_refusal(record.to_contact):
             raise RecipientOptedOut(
-                "The recipient has opted out (replied STOP).",
+                refusal,
                 code=provider.opted_out_code,
                 reason=provider.opted_out_reason,
             )
@@ -33,6 +44,7 @@ class SmsOutbox(Outbox):
             to=record.to_contact,
             from_=record.from_contact,
             body=record.body,
+            media_urls=_media_urls(record),
         )
 
     def success_fields(self, result: SmsSendResult) -> dict:
@@ -64,7 +76,7 @@ class SmsOutbox(Outbox):
 
     def apply_permanent_failure(self, record: Message, error: ProviderError) -> None:
         if isinstance(error, RecipientOptedOut):
-            consent.phone_opt_out(phone=record.to_contact, reason=error.reason)
+            consent.phone_opt_out_by_provider(phone=record.to_contact, detail=error.reason)
 
     def error_fields(self, error: ProviderError) -> dict:
         # SMS error codes are numbers (Twilio's); anything else (an HTTP status) is text.
@@ -88,4 +100,37 @@ class SmsOutbox(Outbox):
         return {"error_code": None}
 
 
+def _media_urls(record: Message) -> list[str]:
+    """The public URLs the provider fetches the message's files from, in order. Made for
+    each attempt, never stored: each opens its file for ATTACHMENT_PUBLIC_URL_MAX_AGE."""
+    if not record.num_media:
+        return []
+    links = MessageAttachment.objects.filter(message=record).select_related("attachment")
+    return [attachment_public_url(link.attachment) for link in links.order_by("position")]
+
+
 sms_outbox = SmsOutbox()
+
+
+class InboundMedia:
+    """What downloading an inbound MMS's media needs from below the services: the worker's
+    task (messaging.tasks.download_message_media, set by MessagingConfig.ready: the task
+    calls the service that enqueues it), and the provider's credentials for its URLs."""
+
+    task: Task
+
+    def enqueue(self, message_id, *, run_after: datetime | None = None) -> None:
+        """Queue a download; with a time, deferred where the backend can defer (elsewhere
+        the sweeper enqueues it when due, as the outbox's retries)."""
+        task = self.task
+        if run_after is not None:
+            if not task_backends[task.backend].supports_defer:
+                return
+            task = task.using(run_after=run_after)
+        task.enqueue(str(message_id))
+
+    def auth(self, url: str) -> tuple[str, str] | None:
+        return sms_providers.get().media_auth(url)
+
+
+inbound_media = InboundMedia()

@@ -7,7 +7,7 @@ from messaging.representation import (
     CONVERSATION_FIELDS,
     MESSAGE_FIELDS,
     conversation_data,
-    message_data,
+    messages_data,
 )
 
 _JOINED_CONVERSATION_FIELDS = tuple(f"conversation__{name}" for name in CONVERSATION_FIELDS)
@@ -42,7 +42,8 @@ def publish_message_changed(
             conversation = {name: joined[f"conversation__{name}"] for name in CONVERSATION_FIELDS}
         return {
             "type": "message.created" if created else "message.updated",
-            "message": message_data(message),
+            # Its files are read after the commit, with the rows they were stored with.
+            "message": messages_data([message])[0],
             "conversation": conversation_data(conversation),
         }
 

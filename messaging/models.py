@@ -5,13 +5,18 @@ from django.db import models
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from attachments.models import Attachment
+
+# The conversation lives below both channel apps; messaging's modules read it from here.
+from conversations.models import PREVIEW_LENGTH, Conversation  # noqa: F401
 from core.contacts import CONTACT_MAX_LENGTH
-from core.models import TimestampedModel
 from core.statuses import StatusLadder
 from outbox.models import DeliveryAttempt, OutboxRecord
 
 BODY_MAX_LENGTH = 1600  # Twilio refuses longer bodies (error 21617)
-PREVIEW_LENGTH = 120
+# The body of an inbound MMS that came without text, and the preview of any message that
+# carries only media: the conversation list has a line to show.
+MEDIA_ONLY_BODY = "(media message)"
 
 
 class Channel(models.TextChoices):
@@ -35,6 +40,19 @@ class MessageStatus(models.TextChoices):
     RECEIVED = "received", "Received"
 
 
+class MediaStatus(models.TextChoices):
+    """Where an inbound MMS's media stand. Twilio keeps them behind its credentials and
+    deletes them in time, so the worker downloads each into Hatch's storage
+    (messaging.services.message_media_download); the inbox shows only those copies."""
+
+    NONE = "", "Nothing to download"
+    PENDING = "pending", "Downloading"
+    DOWNLOADED = "downloaded", "Downloaded"
+    # Some could not be downloaded (gone, refused, or still failing after the last
+    # attempt): error_message says which and why; the others are stored.
+    FAILED = "failed", "Not all downloaded"
+
+
 # Statuses only move up (core.statuses). The three terminal statuses share the top rung:
 # the first one to arrive wins.
 STATUS_LADDER = StatusLadder(
@@ -48,50 +66,6 @@ STATUS_LADDER = StatusLadder(
         MessageStatus.RECEIVED: 3,
     }
 )
-
-
-class Conversation(TimestampedModel):
-    """The thread between two contacts, with a summary of it kept on the row.
-
-    The id is derived from the two normalised contacts (core.contacts.conversation_id_for).
-    The summary columns are updated in the same transaction as every new message, so the
-    conversation list reads this table alone and never aggregates over messages.
-    """
-
-    id = models.UUIDField(primary_key=True, editable=False)
-    # The two normalised contacts, in sorted order.
-    participant_a = models.CharField(max_length=CONTACT_MAX_LENGTH)
-    participant_b = models.CharField(max_length=CONTACT_MAX_LENGTH)
-    # Seen from Hatch's side as of the latest message: who a reply goes to, and who we are.
-    reply_to = models.CharField(max_length=CONTACT_MAX_LENGTH)
-    own_contact = models.CharField(max_length=CONTACT_MAX_LENGTH)
-    has_phone_numbers = models.BooleanField()
-    last_message_at = models.DateTimeField()
-    last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
-    message_count = models.PositiveIntegerField(default=0)
-    # Inbound messages nobody has opened yet; shared by the team, like the inbox itself.
-    unread_count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["participant_a", "participant_b"], name="conversation_unique_pair"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(message_count__gte=0), name="conversation_count_not_negative"
-            ),
-        ]
-        indexes = [
-            # The conversation list: newest activity first, keyset-paginated on (time, id).
-            models.Index(fields=["-last_message_at", "-id"], name="conversation_activity_idx"),
-        ]
-
-    def __str__(self):
-        return f"{self.reply_to} ↔ {self.own_contact}"
-
-    @property
-    def channel(self) -> str:
-        return Channel.SMS if self.has_phone_numbers else Channel.INTERNAL
 
 
 class Message(OutboxRecord):
@@ -115,8 +89,25 @@ class Message(OutboxRecord):
     error_code = models.PositiveIntegerField(null=True, blank=True)
     num_segments = models.PositiveSmallIntegerField(default=1)
     num_media = models.PositiveSmallIntegerField(default=0)
-    # Inbound MMS: [{"url": ..., "content_type": ...}, ...] as Twilio sent them.
+    # Inbound MMS: [{"url": ..., "content_type": ...}, ...] as Twilio sent them. The inbox
+    # never shows these URLs (they need Twilio's credentials): it shows the attachments.
     media = models.JSONField(default=list, blank=True)
+    # The message's files, in order (MessageAttachment.position): an outbound MMS's media,
+    # sent to Twilio as public URLs at each attempt, or an inbound MMS's media once
+    # downloaded, each at the index Twilio gave it.
+    attachments = models.ManyToManyField(
+        Attachment, through="MessageAttachment", related_name="+", blank=True
+    )
+    # Inbound MMS only. The download's attempts use the outbox's columns, which an inbound
+    # message has no other use for: attempt_count counts them, next_attempt_at is when the
+    # next is due (while one runs: when the sweeper may take it for lost).
+    media_status = models.CharField(
+        max_length=16,
+        choices=MediaStatus.choices,
+        default=MediaStatus.NONE,
+        db_default=MediaStatus.NONE,  # seed_demo's COPY leaves the column out
+        blank=True,
+    )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -132,10 +123,12 @@ class Message(OutboxRecord):
             models.UniqueConstraint(
                 fields=["provider_message_id"], name="message_provider_id_unique"
             ),
+            # Text, or media (an MMS may carry only pictures), and never more than Twilio takes.
             models.CheckConstraint(
-                condition=models.Q(
-                    models.lookups.GreaterThanOrEqual(Length("body"), 1),
-                    models.lookups.LessThanOrEqual(Length("body"), BODY_MAX_LENGTH),
+                condition=models.Q(models.lookups.LessThanOrEqual(Length("body"), BODY_MAX_LENGTH))
+                & (
+                    models.Q(models.lookups.GreaterThanOrEqual(Length("body"), 1))
+                    | models.Q(num_media__gt=0)
                 ),
                 name="message_body_length",
             ),
@@ -182,10 +175,40 @@ class Message(OutboxRecord):
                 condition=models.Q(status__in=["queued", "sending"]),
                 name="message_outbox_idx",
             ),
+            # The sweeper: the few inbound MMS whose media are still to be downloaded.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(media_status="pending"),
+                name="message_media_pending_idx",
+            ),
         ]
 
     def __str__(self):
         return f"{self.from_contact} → {self.to_contact}: {self.body[:40]}"
+
+
+class MessageAttachment(models.Model):
+    """One file of a message, in its place (``position``, from 0): an outbound MMS's media
+    in the order they were attached, an inbound MMS's at its index in ``Message.media``."""
+
+    # No index of its own: message_attachment_position_unique starts with it.
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachment_links", db_index=False
+    )
+    attachment = models.ForeignKey(Attachment, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["message", "position"]
+        constraints = [
+            # Also what keeps a media item from being stored twice by two downloads at once.
+            models.UniqueConstraint(
+                fields=["message", "position"], name="message_attachment_position_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.message_id} #{self.position}: {self.attachment_id}"
 
 
 class MessageAttempt(DeliveryAttempt):
@@ -212,16 +235,3 @@ class MessageEvent(models.Model):
 
     def __str__(self):
         return f"{self.provider_message_id}: {self.provider_status}"
-
-
-class OptOut(TimestampedModel):
-    """A phone number that replied STOP (or made Twilio answer 21610): never send to it.
-
-    The row is deleted when the number opts back in with START, YES or UNSTOP.
-    """
-
-    phone = models.CharField(max_length=CONTACT_MAX_LENGTH, unique=True)
-    reason = models.CharField(max_length=64, help_text='e.g. "keyword STOP" or "Twilio 21610"')
-
-    def __str__(self):
-        return self.phone

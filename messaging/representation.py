@@ -10,9 +10,13 @@ Times stay datetime objects and ids UUIDs here; web.renderers writes them as ISO
 with their offset and as canonical UUID strings, exactly as DRF's serializers do.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from messaging.models import Channel, MessageStatus
+from attachments.models import Attachment
+from attachments.representation import ATTACHMENT_FIELDS, attachment_data
+from messaging.models import Channel, MessageAttachment, MessageStatus
 
 # The columns each shape reads: selectors fetch exactly these with .values(*FIELDS).
 CONVERSATION_FIELDS = (
@@ -21,7 +25,11 @@ CONVERSATION_FIELDS = (
     "participant_b",
     "reply_to",
     "own_contact",
-    "has_phone_numbers",
+    "channel",
+    "contact_id",
+    # The contact's name, read through the foreign key by the same query (a join), never
+    # a query per conversation; messaging.summary returns it from its one statement too.
+    "contact__name",
     "last_message_at",
     "last_message_preview",
     "message_count",
@@ -43,6 +51,7 @@ MESSAGE_FIELDS = (
     "num_segments",
     "num_media",
     "media",
+    "media_status",
     "sent_at",
     "delivered_at",
     "updated_at",
@@ -60,16 +69,55 @@ def conversation_data(row: dict[str, Any]) -> dict[str, Any]:
         "reply_to": row["reply_to"],
         "own_contact": row["own_contact"],
         "contacts": [row["participant_a"], row["participant_b"]],
-        "has_phone_numbers": row["has_phone_numbers"],
-        "channel": Channel.SMS.value if row["has_phone_numbers"] else Channel.INTERNAL.value,
+        "has_phone_numbers": row["channel"] == Channel.SMS,
+        "channel": row["channel"],
         "last_message_date": row["last_message_at"],
         "message_count": row["message_count"],
         "unread_count": row["unread_count"],
         "preview": row["last_message_preview"],
+        "contact": conversation_contact(row),
     }
 
 
-def message_data(row: dict[str, Any]) -> dict[str, Any]:
+def conversation_contact(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The person on the other side (null for internal conversations, which have none)."""
+    if row["contact_id"] is None:
+        return None
+    return {"id": row["contact_id"], "name": row["contact__name"] or ""}
+
+
+def messages_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``message_data`` of each row, with its files: one query for the rows that carry
+    media (an outbound MMS, an inbound one once downloaded), none when no row does."""
+    rows = list(rows)
+    files = message_attachments([row["id"] for row in rows if row["num_media"]])
+    return [message_data(row, files.get(row["id"], ())) for row in rows]
+
+
+def message_attachments(message_ids: list) -> dict[Any, list[Attachment]]:
+    """The stored files of these messages, in order, by message id."""
+    files = defaultdict(list)
+    if not message_ids:
+        return files
+    links = (
+        MessageAttachment.objects.filter(message_id__in=message_ids)
+        .select_related("attachment")
+        .only("message", "attachment", *(f"attachment__{name}" for name in ATTACHMENT_FIELDS))
+        .order_by("message_id", "position")
+    )
+    for link in links:
+        files[link.message_id].append(link.attachment)
+    return files
+
+
+def message_data(row: dict[str, Any], attachments: Iterable[Attachment] = ()) -> dict[str, Any]:
+    """One message; ``attachments``: its stored files, in order (see messages_data).
+
+    ``media`` is the seed's key: an inbound MMS's media as Twilio reported them, whose URLs
+    need Twilio's credentials. ``attachments`` are Hatch's copies (``/files/...``), and
+    ``media_status`` says whether those are still being downloaded ("pending"), all there
+    ("downloaded"), or not all could be ("failed", ``error_message`` says why).
+    """
     return {
         "id": row["id"],
         "conversation_id": row["conversation_id"],
@@ -87,6 +135,8 @@ def message_data(row: dict[str, Any]) -> dict[str, Any]:
         "num_segments": row["num_segments"],
         "num_media": row["num_media"],
         "media": row["media"],
+        "media_status": row["media_status"],
+        "attachments": [attachment_data(attachment) for attachment in attachments],
         "sent_at": row["sent_at"],
         "delivered_at": row["delivered_at"],
         "updated_at": row["updated_at"],

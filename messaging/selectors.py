@@ -3,12 +3,17 @@
 import re
 import uuid
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from contacts.timeline import Cursor, TimelineItem
+from contacts.timeline import preview as timeline_preview
+from conversations.models import ConversationChannel
 from core.errors import NotFound
 from core.queries import get_by_uuid
-from messaging.models import Channel, Conversation, Message, MessageStatus
+from messaging.models import Conversation, Direction, Message, MessageStatus
+from messaging.representation import CONVERSATION_FIELDS
 
 NEW_MESSAGES_LIMIT = 1000
 
@@ -22,9 +27,9 @@ def conversation_list(
     message, and the failed filter keeps conversations with a failed or undelivered
     message; both are semi-joins (EXISTS), never aggregates over messages.
     """
-    conversations = Conversation.objects.all()
+    conversations = Conversation.objects.exclude(channel=ConversationChannel.EMAIL)
     if channel:
-        conversations = conversations.filter(has_phone_numbers=channel == Channel.SMS)
+        conversations = conversations.filter(channel=channel)
     if failed_only:
         conversations = conversations.filter(
             Exists(
@@ -56,6 +61,13 @@ def conversation_get(*, conversation_id: object) -> Conversation:
     return get_by_uuid(Conversation.objects.all(), conversation_id, noun="conversation")
 
 
+def conversation_summary_get(*, conversation_id: object) -> dict[str, Any]:
+    """One conversation's summary row, as the representation reads it (its contact's name
+    joined in): one query."""
+    conversations = Conversation.objects.values(*CONVERSATION_FIELDS)
+    return get_by_uuid(conversations, conversation_id, noun="conversation")
+
+
 def message_get(*, message_id: object) -> Message:
     return get_by_uuid(Message.objects.all(), message_id, noun="message")
 
@@ -85,3 +97,45 @@ def conversation_messages_since(
 
 def message_list() -> QuerySet[Message]:
     return Message.objects.all()
+
+
+def contact_timeline_messages(
+    *, contact_id: uuid.UUID, before: Cursor | None, limit: int
+) -> list[TimelineItem]:
+    """The contacts app's timeline source for SMS and internal messages: those of the
+    conversations whose contact is ``contact_id``, newest first (contacts.timeline)."""
+    messages = Message.objects.filter(
+        conversation_id__in=Conversation.objects.filter(contact_id=contact_id).values("id")
+    )
+    if before is not None:
+        moment, row_id = before
+        messages = messages.filter(
+            Q(created_at__lte=moment) & (Q(created_at__lt=moment) | Q(id__lt=row_id))
+        )
+    rows = messages.order_by("-created_at", "-id").values(
+        "id",
+        "channel",
+        "direction",
+        "status",
+        "created_at",
+        "from_contact",
+        "to_contact",
+        "body",
+        "conversation_id",
+    )[:limit]
+    return [
+        {
+            "id": row["id"],
+            "channel": row["channel"],
+            "direction": "inbound" if row["direction"] == Direction.INBOUND else "outbound",
+            "status": row["status"],
+            "created_at": row["created_at"],
+            "from": row["from_contact"],
+            "to": row["to_contact"],
+            "subject": None,
+            "body": timeline_preview(row["body"]),
+            "conversation_id": row["conversation_id"],
+            "thread_id": None,
+        }
+        for row in rows
+    ]

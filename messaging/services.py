@@ -6,38 +6,57 @@ Each service validates first, then writes inside one short transaction.
 
 import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
+from attachments.models import Attachment
+from attachments.services import (
+    MEGABYTE,
+    MMS_POLICY,
+    MMS_RECEIVED_POLICY,
+    FetchError,
+    IncomingFile,
+    attachment_fetch,
+    attachments_store,
+)
 from core.contacts import (
     CONTACT_MAX_LENGTH,
-    Contact,
     ContactKind,
+    Party,
     normalise_phone,
     parse_contact,
 )
-from core.errors import Conflict, ValidationError
+from core.errors import Conflict, PayloadTooLarge, ValidationError
 from core.senders import SenderAllowList
 from core.text import without_nul
 from messaging import consent
-from messaging.delivery import sms_outbox
+from messaging.delivery import inbound_media, sms_outbox
 from messaging.events import InboundMessage, StatusChanged
 from messaging.live import publish_conversation_changed, publish_message_changed
 from messaging.models import (
     BODY_MAX_LENGTH,
+    MEDIA_ONLY_BODY,
     STATUS_LADDER,
     Channel,
     Conversation,
     Direction,
+    MediaStatus,
     Message,
+    MessageAttachment,
     MessageEvent,
     MessageStatus,
 )
 from messaging.segments import count_segments
 from messaging.signals import outbound_message_stored
 from messaging.summary import store_message
+from outbox.engine import retry_delay
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +70,17 @@ SMS_SENDERS = SenderAllowList(
 )
 
 
+# An internal message carries files within an MMS's limits: the inbox composes both alike.
+INTERNAL_MEDIA_POLICY = replace(MMS_POLICY, what="an internal message")
+
+
 def message_send(
-    *, to: str, body: str, sender: str | None = None, user: AbstractBaseUser | None = None
+    *,
+    to: str,
+    body: str,
+    sender: str | None = None,
+    user: AbstractBaseUser | None = None,
+    media: Sequence[IncomingFile] = (),
 ) -> Message:
     """Accept an outbound message and store it; return the stored record.
 
@@ -60,23 +88,26 @@ def message_send(
     sender defaults to TWILIO_FROM_NUMBER and must be one of the configured numbers. A name
     makes an internal message, stored ``delivered``; its sender defaults to the user's name.
     Raises ValidationError, naming the field, for anything unusable.
+
+    ``media``: files (uploaded, or ``(filename, bytes, declared type)``) that make the SMS
+    an MMS, held to MMS_POLICY (an internal message's to the same limits); the body may
+    then be empty. They are checked after everything else and before anything is stored
+    (attachments.services: ValidationError for their number or a type refused,
+    PayloadTooLarge for their size), then stored with the message, in order.
     """
+    media = list(media)
     recipient = parse_contact(to, field="to")
     if recipient.kind is ContactKind.EMAIL:
         raise ValidationError(
             "'to' is an email address; send email with POST /api/send_email.", field="to"
         )
-    body = _clean_body(body)
+    body = _clean_body(body, has_media=bool(media))
 
     if recipient.is_phone:
         from_contact = _sms_sender(sender)
         channel, status = Channel.SMS, MessageStatus.QUEUED
-        if consent.is_opted_out(recipient.value):
-            raise Conflict(
-                f"{recipient.value} has opted out of messages (replied STOP). "
-                "They can opt back in by texting START.",
-                field="to",
-            )
+        if refusal := consent.phone_refusal(recipient.value):
+            raise Conflict(refusal, field="to")
     else:
         from_contact = _internal_sender(sender, user)
         channel, status = Channel.INTERNAL, MessageStatus.DELIVERED
@@ -90,12 +121,21 @@ def message_send(
         direction=Direction.OUTBOUND,
         status=status,
         num_segments=count_segments(body).segments if channel == Channel.SMS else 1,
+        num_media=len(media),
         sent_by=user if user is not None and user.is_authenticated else None,
         created_at=now,
         delivered_at=now if status == MessageStatus.DELIVERED else None,
         next_attempt_at=now if status == MessageStatus.QUEUED else None,
     )
-    store_message(message, own=from_contact.value, other=recipient.value)
+    if media:
+        policy = MMS_POLICY if channel == Channel.SMS else INTERNAL_MEDIA_POLICY
+        with transaction.atomic():
+            # Checks every file first: a refused one stores nothing, the message included.
+            attachments = attachments_store(media, policy=policy)
+            store_message(message, own=from_contact.value, other=recipient.value)
+            _attachments_link(message, attachments)
+    else:
+        store_message(message, own=from_contact.value, other=recipient.value)
     if channel == Channel.SMS:
         # Its receiver (messaging.signals) enqueues the delivery once this commits.
         outbound_message_stored.send(sender=Message, message_id=message.pk)
@@ -122,7 +162,7 @@ def message_receive(*, event: InboundMessage) -> tuple[Message, bool]:
     sender = _inbound_contact(from_contact, field="From")
     recipient = _inbound_contact(to_contact, field="To")
     # An inbound SMS may carry only media; the body then says so rather than being empty.
-    body = body[:BODY_MAX_LENGTH] if body.strip() else "(media message)"
+    body = body[:BODY_MAX_LENGTH] if body.strip() else MEDIA_ONLY_BODY
     at = event.received_at or timezone.now()
     keyword = (event.consent_keyword or body).strip().upper()
     try:
@@ -138,12 +178,18 @@ def message_receive(*, event: InboundMessage) -> tuple[Message, bool]:
                 num_segments=count_segments(body).segments,
                 num_media=len(media),
                 media=media,
+                # Twilio's copies need its credentials and do not last: the worker
+                # downloads them (message_media_download), from now.
+                media_status=MediaStatus.PENDING if media else MediaStatus.NONE,
+                next_attempt_at=at if media else None,
                 created_at=at,
                 delivered_at=at,
             )
             store_message(message, own=recipient.value, other=sender.value, unread=True)
+            if media:
+                transaction.on_commit(lambda: inbound_media.enqueue(message.pk), robust=True)
             if keyword in consent.OPT_OUT_KEYWORDS:
-                consent.phone_opt_out(phone=sender.value, reason=f"keyword {keyword}")
+                consent.phone_opt_out_by_keyword(phone=sender.value, keyword=keyword)
             elif keyword in consent.OPT_IN_KEYWORDS:
                 consent.phone_opt_in(phone=sender.value)
     except IntegrityError:
@@ -154,7 +200,7 @@ def message_receive(*, event: InboundMessage) -> tuple[Message, bool]:
     return message, True
 
 
-def _inbound_contact(raw: str, *, field: str) -> Contact:
+def _inbound_contact(raw: str, *, field: str) -> Party:
     """Read a contact the provider reported; keep what cannot be parsed rather than lose it.
 
     Short codes ("12345") and alphanumeric sender ids are real senders but no E.164 number.
@@ -165,7 +211,7 @@ def _inbound_contact(raw: str, *, field: str) -> Contact:
         value = raw.strip()[:CONTACT_MAX_LENGTH]
         if not value:
             raise
-        return Contact(value, ContactKind.PHONE)
+        return Party(value, ContactKind.PHONE)
 
 
 def message_status_apply(*, event: StatusChanged) -> Message | None:
@@ -216,7 +262,9 @@ def message_status_apply(*, event: StatusChanged) -> Message | None:
             message.save(update_fields=[*changed, "updated_at"])
             publish_message_changed(message.pk)
         if event.opted_out_reason:
-            consent.phone_opt_out(phone=message.to_contact, reason=event.opted_out_reason)
+            consent.phone_opt_out_by_provider(
+                phone=message.to_contact, detail=event.opted_out_reason
+            )
     return message
 
 
@@ -232,9 +280,11 @@ def _message_for_callback(provider_message_id: str, message_id: str) -> Message 
         return None
 
 
-def _clean_body(body: str) -> str:
+def _clean_body(body: str, *, has_media: bool = False) -> str:
     if not body or not body.strip():
-        raise ValidationError("'body' may not be blank.", field="body")
+        if has_media:
+            return ""  # an MMS of pictures alone
+        raise ValidationError("'body' may not be blank unless media are sent.", field="body")
     if len(body) > BODY_MAX_LENGTH:
         raise ValidationError(
             f"'body' is {len(body)} characters long; the limit is {BODY_MAX_LENGTH}.",
@@ -245,14 +295,14 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _sms_sender(sender: str | None) -> Contact:
+def _sms_sender(sender: str | None) -> Party:
     default = SMS_SENDERS.default()
     if default is None:
         raise ValidationError(
             "SMS sending is not configured: set TWILIO_FROM_NUMBER.", field="from"
         )
     if not sender:
-        return Contact(default, ContactKind.PHONE)
+        return Party(default, ContactKind.PHONE)
     contact = parse_contact(sender, field="from")
     if not SMS_SENDERS.allows(contact.value):
         raise ValidationError(
@@ -262,7 +312,7 @@ def _sms_sender(sender: str | None) -> Contact:
     return contact
 
 
-def _internal_sender(sender: str | None, user: AbstractBaseUser | None) -> Contact:
+def _internal_sender(sender: str | None, user: AbstractBaseUser | None) -> Party:
     if not sender:
         if user is None or not user.is_authenticated:
             raise ValidationError("'from' is required when no user is signed in.", field="from")
@@ -298,6 +348,159 @@ def message_retry(*, message: Message) -> Message:
     ):
         raise Conflict("Only a failed SMS can be retried.")
     if sms_outbox.retry_failed(ids=[message.id]).refused:
-        raise Conflict(f"{message.to_contact} has opted out (replied STOP); not retried.")
+        # (None only if they texted START a moment ago.)
+        refusal = consent.phone_refusal(message.to_contact) or f"{message.to_contact} opted out."
+        raise Conflict(f"{refusal} The message was not retried.")
     message.refresh_from_db()
     return message
+
+
+def _attachments_link(message: Message, attachments: list[Attachment]) -> None:
+    MessageAttachment.objects.bulk_create(
+        MessageAttachment(message=message, attachment=attachment, position=position)
+        for position, attachment in enumerate(attachments)
+    )
+
+
+# Attempts at an inbound MMS's media before those still missing are given up for lost.
+MEDIA_DOWNLOAD_MAX_ATTEMPTS = 5
+
+
+def message_media_download(*, message_id) -> str:
+    """Download an inbound MMS's media from the provider into Hatch's storage; return
+    "downloaded", "retry", "failed", or "skipped" (no download due: done, given up, not
+    due yet, another worker on it, or no such message).
+
+    Each item of ``Message.media`` is fetched with the provider's credentials (Twilio's
+    HTTP Basic, through its redirect) under MMS_RECEIVED_POLICY, the MMS's total counted
+    across its items, and linked at its index as soon as it is stored: a retry fetches only
+    what is still missing. An item refused for good (the provider answers 404 or another
+    4xx, a program, more bytes than the MMS may carry) is recorded in ``error_message``;
+    one that failed for a while (no answer, 5xx, 429) is tried again after a backoff, up to
+    MEDIA_DOWNLOAD_MAX_ATTEMPTS attempts in all. Every network call runs outside a
+    transaction; the inbox hears of the result once it is recorded.
+    """
+    if connection.in_atomic_block:
+        raise RuntimeError("A download must never run inside a database transaction.")
+    message = _media_download_claim(message_id)
+    if message is None:
+        return "skipped"
+    links = MessageAttachment.objects.filter(message=message).select_related("attachment")
+    stored = {link.position: link.attachment.size for link in links}
+    refused, failing = [], []
+    for position, item in enumerate(message.media):
+        if position in stored:
+            continue
+        budget = MMS_RECEIVED_POLICY.max_total_bytes - sum(stored.values())
+        try:
+            attachment = _media_item_fetch(item, position=position, budget=budget)
+        except FetchError as error:
+            (refused if error.permanent else failing).append(f"Media {position + 1}: {error}")
+            continue
+        except (ValidationError, PayloadTooLarge) as error:
+            refused.append(f"Media {position + 1}: {error.message}")
+            continue
+        try:
+            with transaction.atomic():
+                MessageAttachment.objects.create(
+                    message=message, attachment=attachment, position=position
+                )
+        except IntegrityError:
+            # Another download of this message (one the sweeper took for lost) linked the
+            # item first; this copy stays unlinked, and nothing shows it.
+            continue
+        stored[position] = attachment.size
+    return _media_download_record(message, len(stored), refused, failing)
+
+
+def _media_download_claim(message_id) -> Message | None:
+    """Take the message's download if it is due, with one UPDATE: of two workers holding
+    the same task only one matches. While it runs, the message is due again only after
+    OUTBOX_SENDING_TIMEOUT_SECONDS, the time after which the sweeper takes it for lost."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT_SECONDS)
+    claimed = Message.objects.filter(
+        id=message_id, media_status=MediaStatus.PENDING, next_attempt_at__lte=now
+    ).update(attempt_count=F("attempt_count") + 1, next_attempt_at=lease)
+    if not claimed:
+        return None
+    return Message.objects.only("id", "media", "attempt_count").get(id=message_id)
+
+
+def _media_item_fetch(item, *, position: int, budget: int) -> Attachment:
+    url = item.get("url") if isinstance(item, dict) else None
+    if not isinstance(url, str) or not url:
+        raise ValidationError("the provider reported no URL for it.")
+    # What is left of the MMS's total once the items already stored are counted.
+    policy = replace(MMS_RECEIVED_POLICY, max_total_bytes=max(budget, 0))
+    try:
+        return attachment_fetch(url, auth=inbound_media.auth(url), policy=policy)
+    except PayloadTooLarge:
+        limit = MMS_RECEIVED_POLICY.max_total_bytes
+        raise PayloadTooLarge(
+            f"not kept: with it, the MMS's media would come to more than "
+            f"{limit / MEGABYTE:g} MB ({limit:,} bytes)."
+        ) from None
+
+
+def _media_download_record(
+    message: Message, stored: int, refused: list[str], failing: list[str]
+) -> str:
+    now = timezone.now()
+    retry_at = None
+    if stored == len(message.media):
+        outcome = "downloaded"
+        changes = {"media_status": MediaStatus.DOWNLOADED, "next_attempt_at": None}
+        changes["error_message"] = ""
+    elif failing and message.attempt_count < MEDIA_DOWNLOAD_MAX_ATTEMPTS:
+        outcome = "retry"
+        retry_at = now + retry_delay(message.attempt_count)
+        changes = {"next_attempt_at": retry_at}
+    else:
+        outcome = "failed"
+        changes = {
+            "media_status": MediaStatus.FAILED,
+            "next_attempt_at": None,
+            "error_message": " ".join([*refused, *failing]),
+        }
+    with transaction.atomic():
+        moved = Message.objects.filter(id=message.id, media_status=MediaStatus.PENDING).update(
+            updated_at=now, **changes
+        )
+        if moved:
+            publish_message_changed(message.id)
+        if moved and retry_at is not None:
+            transaction.on_commit(
+                lambda: inbound_media.enqueue(message.id, run_after=retry_at), robust=True
+            )
+    log = logger.warning if outcome == "failed" else logger.info
+    log(
+        "Inbound MMS %s media, attempt %s: %s of %s stored; %s",
+        message.id,
+        message.attempt_count,
+        stored,
+        len(message.media),
+        outcome,
+    )
+    return outcome
+
+
+def message_media_sweep() -> int:
+    """Enqueue again the media downloads a lost task or a dead worker left behind: inbound
+    MMS still pending OUTBOX_QUEUED_GRACE_SECONDS after they were due (a download in
+    progress is due again only when its worker is taken for lost). Return how many."""
+    now = timezone.now()
+    overdue = now - timedelta(seconds=settings.OUTBOX_QUEUED_GRACE_SECONDS)
+    lost = list(
+        Message.objects.filter(media_status=MediaStatus.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=overdue))
+        .values_list("id", flat=True)[:10_000]
+    )
+    # Due from now, so that a task that only waits in a slow queue is not enqueued again
+    # on every sweep.
+    Message.objects.filter(id__in=lost, media_status=MediaStatus.PENDING).update(
+        next_attempt_at=now
+    )
+    for message_id in lost:
+        inbound_media.enqueue(message_id)
+    return len(lost)

@@ -23,10 +23,19 @@ from typing import NamedTuple
 import psycopg
 from django.db import IntegrityError, OperationalError, connections, router, transaction
 
+from contacts.models import Contact, ContactPoint, PointKind
+from contacts.services import contact_for_point
 from core.contacts import conversation_id_for
 from core.serialization import row_of
 from messaging.live import publish_message_changed
-from messaging.models import PREVIEW_LENGTH, Channel, Conversation, Direction, Message
+from messaging.models import (
+    MEDIA_ONLY_BODY,
+    PREVIEW_LENGTH,
+    Channel,
+    Conversation,
+    Direction,
+    Message,
+)
 from messaging.representation import CONVERSATION_FIELDS, MESSAGE_FIELDS
 
 
@@ -46,11 +55,12 @@ def conversation_summary(
     *,
     own: str,
     other: str,
-    has_phone_numbers: bool,
+    channel: str,
     newest_at: datetime,
     newest_body: str,
     message_count: int,
     unread_count: int,
+    contact_id=None,
 ) -> dict:
     """The summary columns of the conversation between ``own`` and ``other`` (normalised)
     whose newest message is ``newest_body`` at ``newest_at``."""
@@ -61,11 +71,13 @@ def conversation_summary(
         "participant_b": second,
         "reply_to": other,
         "own_contact": own,
-        "has_phone_numbers": has_phone_numbers,
+        "channel": channel,
         "last_message_at": newest_at,
         "last_message_preview": conversation_preview(newest_body),
         "message_count": message_count,
         "unread_count": unread_count,
+        "contact_id": contact_id,
+        "subject": "",
     }
 
 
@@ -85,9 +97,10 @@ def store_message(message: Message, *, own: str, other: str, unread: bool = Fals
         **conversation_summary(
             own=own,
             other=other,
-            has_phone_numbers=message.channel == Channel.SMS,
+            channel=message.channel,
             newest_at=message.created_at,
-            newest_body=message.body,
+            # An MMS of pictures alone still gives the conversation list a line to show.
+            newest_body=message.body or MEDIA_ONLY_BODY,
             message_count=1,
             unread_count=int(unread),
         )
@@ -117,9 +130,21 @@ def store_message(message: Message, *, own: str, other: str, unread: bool = Fals
             )
     message._state.adding = False
     message._state.db = using
+    if conversation_row["contact_id"] is None and message.channel == Channel.SMS:
+        contact = _conversation_contact_create(conversation.id, other)
+        conversation_row["contact_id"], conversation_row["contact__name"] = contact.pk, contact.name
     publish_message_changed(
         message.pk, created=True, rows=(row_of(message, MESSAGE_FIELDS), conversation_row)
     )
+
+
+def _conversation_contact_create(conversation_id, phone: str) -> Contact:
+    """Give a conversation with a stranger its contact: the first message to or from an
+    unknown number creates one. Outside the store's statement, and only this once: should
+    it fail, the conversation's next message tries again."""
+    contact = contact_for_point(kind=PointKind.PHONE, value=phone)
+    Conversation.objects.filter(id=conversation_id, contact__isnull=True).update(contact=contact)
+    return contact
 
 
 def _execute_store(connection, cursor, sql: str, params: list) -> dict:
@@ -158,7 +183,11 @@ def _lost_conversation_race(error: Exception) -> bool:
 
 def _insert_values(instance, connection) -> list:
     return [
-        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        # The conversation's contact is looked up in the statement itself (see
+        # _store_message_statements): its parameter is the other party's address.
+        instance.reply_to
+        if field.attname == "contact_id"
+        else field.get_db_prep_save(field.pre_save(instance, add=True), connection)
         for field in type(instance)._meta.concrete_fields
     ]
 
@@ -173,10 +202,19 @@ class _StoreMessageStatements(NamedTuple):
 def _store_message_statements(vendor: str) -> _StoreMessageStatements:
     """The SQL of _store_message, built once from the models' own column lists."""
 
+    # The conversation's contact: whoever owns the other party's number, if anyone does.
+    # Looked up here, in the same statement, so that a send costs no extra round trip; a
+    # stranger's first message finds none, and store_message then creates their contact.
+    point_table = ContactPoint._meta.db_table
+    contact_lookup = f'(SELECT "contact_id" FROM "{point_table}" WHERE "value" = %s)'  # noqa: S608
+
     def insert(model) -> str:
         fields = model._meta.concrete_fields
         columns = ", ".join(f'"{field.column}"' for field in fields)
-        placeholders = ", ".join(["%s"] * len(fields))
+        placeholders = ", ".join(
+            contact_lookup if model is Conversation and field.attname == "contact_id" else "%s"
+            for field in fields
+        )
         # Names from the models, values as parameters: nothing here comes from input.
         return f'INSERT INTO "{model._meta.db_table}" AS c ({columns}) VALUES ({placeholders})'  # noqa: S608
 
@@ -188,7 +226,13 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
         f"{column} = CASE WHEN {is_newest} THEN excluded.{column} ELSE c.{column} END"
         for column in ("last_message_preview", "reply_to", "own_contact")
     )
-    returning = ", ".join(f'c."{name}"' for name in CONVERSATION_FIELDS)
+    # The summary's columns, and its contact's name (CONVERSATION_FIELDS reads it through
+    # the foreign key): a subquery in RETURNING, still one statement.
+    contact_table = Contact._meta.db_table
+    contact_name = f'(SELECT "name" FROM "{contact_table}" WHERE "id" = c."contact_id")'  # noqa: S608
+    returning = ", ".join(
+        contact_name if name == "contact__name" else f'c."{name}"' for name in CONVERSATION_FIELDS
+    )
     conversation = f"""
         {insert(Conversation)}
         ON CONFLICT (id) DO UPDATE SET
@@ -196,6 +240,7 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
             unread_count = c.unread_count + excluded.unread_count,
             last_message_at = {greatest}(c.last_message_at, excluded.last_message_at),
             {follow_newest},
+            contact_id = COALESCE(c.contact_id, excluded.contact_id),
             updated_at = excluded.updated_at
     """
     message = insert(Message)

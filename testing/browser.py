@@ -3,7 +3,7 @@
 import os
 from contextlib import contextmanager
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 CHROMIUM = os.environ.get("HATCH_CHROMIUM", "/usr/bin/chromium")
 # Headless, and quiet on the network: without the background-networking flags Chromium
@@ -55,4 +55,15 @@ def browser_windows(chromium, *, base_url: str, timeout_ms: int):
     yield open_window
     for context in contexts:
         context.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)
+
+
+def sign_in_to_inbox(page: Page, *, username: str, password: str) -> Page:
+    """Sign in through the real login form and wait until the inbox's controls answer."""
+    page.goto("/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    # The controls answer once the page's script has run.
+    expect(page.locator("#inbox")).to_have_attribute("data-ready", "true")
+    return page

@@ -8,6 +8,9 @@ Endpoints::
     POST /2010-04-01/Accounts/{AccountSid}/Messages.json              Twilio: send an SMS
     GET  /2010-04-01/Accounts/{AccountSid}/Messages.json              Twilio: list them
     GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}.json  Twilio: fetch one
+    GET  /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}
+                                         Twilio: an inbound MMS's media (add_twilio_media)
+    GET  http://localhost:{port}/twilio-media-storage/{token}   where that media redirects
     POST /v3/mail/send                                                 SendGrid: send an email
 
 Anything else is a 404 (in the provider's error shape when the path is under its prefix).
@@ -19,6 +22,8 @@ Usage::
         fake.set_mode("sendgrid", Reply.sendgrid_error(503, "Service Unavailable"))
         ...
         fake.twilio_messages()  # the delivered sends, as RecordedRequest
+        fake.sendgrid_mails()[0].mail_headers()  # {"Message-ID": "<...>", "In-Reply-To": ...}
+        fake.sendgrid_mails()[0].mail_attachments()  # [{"filename", "type", "content": bytes}]
 
 Pointing the real SDKs at it (checked against twilio 9.13 / sendgrid 6.12)::
 
@@ -62,6 +67,19 @@ newest first, in Twilio's page shape (``messages``, ``page``, ``page_size``, ``u
 timestamp, the time; a message the fake has not marked sent counts as sent when it was
 created (the fake hands every message over at once).
 
+Media, as Twilio serves an inbound MMS's (``add_twilio_media(content, content_type)``
+returns its MediaUrl): the URL asks for HTTP Basic with the account SID and auth token (401
+without; Twilio enforces it on every media URL) and answers with a 307 redirect to the
+file's storage, on another host name (``localhost``), where it is served without
+credentials, as Twilio's redirect to its storage is; requests does not carry the
+credentials there (``twilio_media_requests()`` shows what arrived). ``delete_twilio_media``
+makes the URL answer 404, as after Twilio deleted it. The media requests are the
+"twilio_media" provider: ``script("twilio_media", ...)`` answers the next media GETs
+(storage excluded), ``set_mode("twilio_media", ...)`` all of them.
+
+Outbound media: a send's ``MediaUrl`` values are recorded with it
+(``twilio_sent_media_urls()``); like Twilio, the fake does not need them to answer.
+
 Run standalone: ``python -m testing.fake_providers --port 9010`` (Ctrl-C to stop).
 """
 
@@ -90,12 +108,13 @@ from messaging.segments import count_segments
 
 __all__ = ["DEFAULT_ACCOUNT_SID", "PROVIDERS", "FakeProviders", "RecordedRequest", "Reply"]
 
-PROVIDERS = ("twilio", "sendgrid")
+PROVIDERS = ("twilio", "sendgrid", "twilio_media")
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 
 TWILIO_API_VERSION = "2010-04-01"
 _TWILIO_PREFIX = f"/{TWILIO_API_VERSION}/"
 _SENDGRID_PREFIX = "/v3/"
+_MEDIA_STORAGE_PREFIX = "/twilio-media-storage/"
 _SENDGRID_SEND_PATH = "/v3/mail/send"
 _SENDGRID_AUTH_MESSAGE = "The provided authorization grant is invalid, expired, or revoked"
 _SENDGRID_HELP = "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
@@ -226,6 +245,26 @@ class RecordedRequest:
         values = (self.form or {}).get(name)
         return values[0] if values else default
 
+    def mail_headers(self) -> dict[str, str]:
+        """The headers a SendGrid send asked for, as the message would carry them: the
+        mail-wide ``headers``, then the first personalization's, which override them."""
+        if not isinstance(self.json, dict):
+            return {}
+        headers = dict(self.json.get("headers") or {})
+        personalizations = self.json.get("personalizations") or [{}]
+        headers.update(personalizations[0].get("headers") or {})
+        return headers
+
+    def mail_attachments(self) -> list[dict[str, Any]]:
+        """The files a SendGrid send carried: each attachment object as sent, with its
+        ``content`` decoded from base64 to bytes."""
+        if not isinstance(self.json, dict):
+            return []
+        return [
+            {**attachment, "content": base64.b64decode(attachment.get("content", ""))}
+            for attachment in self.json.get("attachments") or []
+        ]
+
 
 # --------------------------------------------------------------------------- server
 
@@ -269,6 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_POST
     do_PATCH = do_POST
     do_DELETE = do_GET
+    do_HEAD = do_GET
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -330,12 +370,17 @@ class FakeProviders:
         api_key: str = "SG.test-key",
         host: str = "127.0.0.1",
         port: int = 0,
+        media_storage_host: str = "localhost",
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.api_key = api_key
         self.host = host
         self.port = port
+        # Another name for this server: the host Twilio's media redirect leads to.
+        self.media_storage_host = media_storage_host
+        self._media: dict[str, tuple[bytes, str]] = {}  # media path -> (content, type)
+        self._media_storage: dict[str, str] = {}  # storage token -> media path
         self._lock = threading.Condition()
         self._requests: list[RecordedRequest] = []
         self._scripts: dict[str, deque[Reply]] = {p: deque() for p in PROVIDERS}
@@ -407,6 +452,14 @@ class FakeProviders:
         """Successful (normally answered) SendGrid sends, in arrival order."""
         return [r for r in self.requests if r.provider == "sendgrid" and r.delivered]
 
+    def twilio_sent_media_urls(self) -> list[list[str]]:
+        """The ``MediaUrl`` values of each successful Twilio send, in arrival order."""
+        return [(r.form or {}).get("MediaUrl", []) for r in self.twilio_messages()]
+
+    def twilio_media_requests(self) -> list[RecordedRequest]:
+        """The requests for inbound media: the MediaUrls and their storage, in order."""
+        return [r for r in self.requests if r.provider == "twilio_media"]
+
     def clear(self) -> None:
         """Forget recorded requests (stored Twilio messages stay fetchable)."""
         with self._lock:
@@ -461,6 +514,28 @@ class FakeProviders:
             message.update(fields)
             message["date_updated"] = _rfc2822_now()
             return _public(message)
+
+    # ---- Twilio media (an inbound MMS's)
+
+    def add_twilio_media(
+        self, content: bytes, content_type: str, *, message_sid: str | None = None
+    ) -> str:
+        """Store a media file as Twilio does for an MMS it received; return its MediaUrl."""
+        message_sid = message_sid or "MM" + uuid.uuid4().hex
+        path = (
+            f"{_TWILIO_PREFIX}Accounts/{self.account_sid}/Messages/{message_sid}"
+            f"/Media/ME{uuid.uuid4().hex}"
+        )
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._media[path] = (content, content_type)
+            self._media_storage[token] = path
+        return f"{self.base_url}{path}"
+
+    def delete_twilio_media(self, url: str) -> None:
+        """Delete a media file, as Twilio does (its URL then answers 404)."""
+        with self._lock:
+            self._media.pop(urlsplit(url).path, None)
 
     # ---- internals
 
@@ -529,6 +604,15 @@ class FakeProviders:
             record.provider = "twilio"
             parts = path[len(_TWILIO_PREFIX) :].split("/")
             # Accounts/{sid}/Messages.json  or  Accounts/{sid}/Messages/{MessageSid}.json
+            # or Accounts/{sid}/Messages/{MessageSid}/Media/{MediaSid}
+            is_media = (
+                len(parts) == 6
+                and parts[2] == "Messages"
+                and parts[4] == "Media"
+                and method in ("GET", "HEAD")
+            )
+            if is_media:
+                return self._twilio_media_route(record, parts)
             is_send = len(parts) == 3 and parts[2] == "Messages.json" and method == "POST"
             is_list = len(parts) == 3 and parts[2] == "Messages.json" and method == "GET"
             is_fetch = (
@@ -559,7 +643,35 @@ class FakeProviders:
             if handler.headers.get("Authorization") != f"Bearer {self.api_key}":
                 return _json_response(401, sendgrid_error_json(_SENDGRID_AUTH_MESSAGE)), None
             return (lambda: self._sendgrid_send(record)), self._fault("sendgrid", scripted=True)
+        if path.startswith(_MEDIA_STORAGE_PREFIX) and method in ("GET", "HEAD"):
+            record.provider = "twilio_media"
+            return self._twilio_media_storage(path[len(_MEDIA_STORAGE_PREFIX) :]), None
         return _json_response(404, {"error": "not found", "path": path}), None
+
+    def _twilio_media_route(self, record: RecordedRequest, parts: list[str]):
+        record.provider = "twilio_media"
+        if record.basic_auth != (self.account_sid, self.auth_token):
+            return _twilio_unauthorized(), None
+        if parts[1] != self.account_sid:
+            return _twilio_not_found(record.path), None
+        return (lambda: self._twilio_media(record.path)), self._fault("twilio_media", scripted=True)
+
+    def _twilio_media(self, path: str) -> _Response:
+        with self._lock:
+            found = path in self._media
+            token = next((t for t, p in self._media_storage.items() if p == path), None)
+        if not found or token is None:
+            return _twilio_not_found(path)
+        location = f"http://{self.media_storage_host}:{self.port}{_MEDIA_STORAGE_PREFIX}{token}"
+        return 307, {"Location": location, "Content-Type": "text/plain"}, b""
+
+    def _twilio_media_storage(self, token: str) -> _Response:
+        with self._lock:
+            media = self._media.get(self._media_storage.get(token, ""))
+        if media is None:
+            return 404, {"Content-Type": "text/plain"}, b"Not Found"
+        content, content_type = media
+        return 200, {"Content-Type": content_type}, content
 
     def _fault(self, provider: str, *, scripted: bool) -> Reply | None:
         with self._lock:
@@ -789,6 +901,10 @@ _SG_ERRORS = {
         "Unless a valid template_id is provided, the content parameter is required. There must "
         "be at least one defined content block."
     ),
+    "headers": (
+        "The headers must be an object of strings, and none may be a reserved header or hold "
+        "a line break."
+    ),
 }
 
 
@@ -811,7 +927,48 @@ def _sendgrid_validate(payload: Any) -> tuple[str | None, str] | None:
         problem = "subject"
     elif not templated and not payload.get("content"):
         problem = "content"
+    elif not _sendgrid_headers_valid(payload):
+        problem = "headers"
     return (problem, _SG_ERRORS[problem]) if problem else None
+
+
+# The headers SendGrid sets itself and refuses to take from a send (its v3 Mail Send docs).
+_SENDGRID_RESERVED_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "x-sg-id",
+        "x-sg-eid",
+        "received",
+        "dkim-signature",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "To",
+        "From",
+        "Subject",
+        "Reply-To",
+        "CC",
+        "BCC",
+    )
+)
+
+
+def _sendgrid_headers_valid(payload: dict[str, Any]) -> bool:
+    """Headers are an object of strings, none reserved, none holding a line break (which
+    would add headers of its own to the message: SendGrid refuses them)."""
+    objects = [payload.get("headers")] + [
+        p.get("headers") for p in payload["personalizations"] if isinstance(p, dict)
+    ]
+    for headers in objects:
+        if headers is None:
+            continue
+        if not isinstance(headers, dict):
+            return False
+        for name, value in headers.items():
+            if not isinstance(value, str) or name.lower() in _SENDGRID_RESERVED_HEADERS:
+                return False
+            if any(char in name + value for char in "\r\n"):
+                return False
+    return True
 
 
 # --------------------------------------------------------------------------- CLI

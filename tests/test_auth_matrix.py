@@ -15,6 +15,7 @@ accepted with no session at all in messaging/tests/test_webhooks.py and
 emails/tests/test_webhooks.py (and through a proxy in test_deploy_checks.py).
 """
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -23,14 +24,22 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token, TokenProxy
 
+from attachments.selectors import attachment_public_url
+from attachments.services import EMAIL_POLICY, attachment_store
+from consent.models import ConsentChange
+from consent.services import address_suppress
+from contacts.models import Contact
+from contacts.services import contact_create
+from emails import services as email_services
 from emails.tests.factories import EmailFactory
 from messaging import services
-from messaging.models import Message, MessageStatus, OptOut
+from messaging.models import Message, MessageStatus
 from messaging.tests import test_realtime as realtime_tests
 from messaging.tests.factories import UserFactory
 
@@ -94,6 +103,7 @@ class Outcome:
     status: int
     redirect_to: str | None = None  # the path the Location starts with
     content_type: str = "application/json"  # of a 401
+    challenge: str = "Token"  # the WWW-Authenticate of a 401
 
     def check(self, response, route: Route, identity: str) -> None:
         where = f"{route.pattern} as {identity}"
@@ -106,7 +116,7 @@ class Outcome:
             )
         if self.status == 401:
             # The API's refusal: JSON in the one error shape, saying how to authenticate.
-            assert response["WWW-Authenticate"] == "Token", where
+            assert response["WWW-Authenticate"] == self.challenge, where
             assert response["Content-Type"] == self.content_type, where
             if self.content_type == "application/json":
                 assert response.json()["error"], where
@@ -120,6 +130,7 @@ class Kind:
     outcomes: dict[str, Outcome]
     method: str = "get"
     body: dict = field(default_factory=dict)
+    form: bool = False  # POST a multipart form with a CSV file (the contacts import)
 
 
 OK = Outcome(200)
@@ -142,6 +153,10 @@ PAGE = Kind(
     {"anonymous": TO_LOGIN, "user": OK, "staff": OK, "token": TO_LOGIN},
 )
 PUBLIC = Kind("public", dict.fromkeys(IDENTITIES, OK))
+FILE = Kind(
+    "a stored file: a signed-in person or a token; an anonymous browser to the sign-in page",
+    {"anonymous": TO_LOGIN, "user": OK, "staff": OK, "token": OK},
+)
 LOGOUT = Kind(
     "sign-out: POST only, so that a link cannot sign anyone out",
     dict.fromkeys(IDENTITIES, NOT_ALLOWED),
@@ -152,6 +167,20 @@ WEBHOOK = Kind(
     "post",
     {"MessageSid": "SM" + "0" * 32, "From": "+14155552671", "To": "+15005550006", "Body": "hi"},
 )
+
+
+# Inbound Parse signs nothing: it posts with Basic credentials in its URL, and anyone
+# without them is challenged for them (a session or a token counts for nothing).
+INBOUND_WEBHOOK = Kind(
+    "SendGrid Inbound Parse: its Basic credentials decide, never a session or token (401)",
+    dict.fromkeys(
+        IDENTITIES,
+        Outcome(401, challenge='Basic realm="Hatch SendGrid Inbound Parse", charset="UTF-8"'),
+    ),
+    "post",
+    {"from": "ana@example.com", "to": "team@hatch.test", "subject": "hi", "text": "hi"},
+)
+WEBHOOKS = (WEBHOOK, INBOUND_WEBHOOK)
 
 
 def admin(staff: Outcome) -> Kind:
@@ -167,6 +196,8 @@ def admin(staff: Outcome) -> Kind:
 
 
 SMS = {"to": "+14155552671", "body": "Your table is ready"}
+# The contact merged into another by the merge route's request (its id is in the body).
+OTHER_CONTACT_ID = uuid.UUID("00000000-0000-4000-8000-00000000c0de")
 EMAIL = {"to_email": "ada@example.com", "subject": "Your order", "body": "It ships today."}
 
 EXPECTED: dict[str, Kind] = {
@@ -186,6 +217,19 @@ EXPECTED: dict[str, Kind] = {
     "message-retry": api("post"),
     "email-list": api(),
     "email-detail": api(),
+    "email_thread-list": api(),
+    "email_thread-detail": api(),
+    "email_thread-read": api("post"),
+    "contact-list": api(),
+    "contact-detail": api(),
+    "contact-merge": api("post", {"other": str(OTHER_CONTACT_ID)}),
+    "contact-timeline": api(),
+    "contact-import": Kind(
+        "API: token or session; anonymous 401",
+        {"anonymous": Outcome(401), "user": OK, "staff": OK, "token": OK},
+        "post",
+        form=True,
+    ),
     # The contract: readable by whoever may use the API. The schema is for programs (token
     # or session); the Swagger UI is a page for people.
     # Its refusal comes in the schema's own format (YAML) unless JSON is asked for.
@@ -212,6 +256,10 @@ EXPECTED: dict[str, Kind] = {
     "twilio-inbound": WEBHOOK,
     "twilio-status": WEBHOOK,
     "sendgrid-events": WEBHOOK,
+    "sendgrid-inbound": INBOUND_WEBHOOK,
+    "attachment-download": FILE,
+    # Signed and expiring: what Twilio fetches an outbound MMS's media from.
+    "attachment-public": PUBLIC,
     # The admin site.
     "admin:index": admin(OK),
     "admin:app_list": admin(OK),
@@ -244,6 +292,8 @@ EXPECTED: dict[str, Kind] = {
     "admin model page: object": admin(Outcome(302, "/admin/")),  # on to the change page
     "admin model page: add": admin(OK),  # see ADMIN_MODELS for the models that refuse it
     "admin model page: delete": admin(OK),
+    # Lifting an email suppression (consent.admin), for staff with its "change" permission.
+    "admin model page: lift": admin(OK),
 }
 
 # Every model in the admin, and whether staff may add and delete there. Records written
@@ -254,10 +304,12 @@ ADMIN_MODELS = {
     "auth.user": WRITABLE,
     "authtoken.tokenproxy": WRITABLE,
     "django_tasks_database.dbtaskresult": READ_ONLY,
-    "messaging.conversation": READ_ONLY,
+    "conversations.conversation": READ_ONLY,
     "messaging.message": READ_ONLY,
-    "messaging.optout": READ_ONLY,
+    "consent.suppression": READ_ONLY,
+    "consent.consentchange": READ_ONLY,
     "emails.email": READ_ONLY,
+    "attachments.attachment": READ_ONLY,
     # django-axes: staff unlock a sign-in by deleting its attempts.
     "axes.accessattempt": LOG,
     "axes.accesslog": LOG,
@@ -293,6 +345,14 @@ def world(db):
     failed = services.message_send(to="+14155552672", body="This one failed")
     Message.objects.filter(id=failed.id).update(status=MessageStatus.FAILED)
     email = EmailFactory()
+    email_thread_id = email_services.email_send(
+        to_email="bea@example.com", subject="Your order", body="It ships today."
+    ).thread_id
+    contact = contact_create(name="Ada Lovelace", emails=["ada@example.com"])
+    Contact.objects.create(id=OTHER_CONTACT_ID, name="Ada L.")
+    attachment = attachment_store(
+        filename="menu.pdf", content=b"%PDF-1.4\n%%EOF\n", policy=EMAIL_POLICY
+    )
     now = timezone.now()
     access = {
         "user_agent": "pytest",
@@ -313,10 +373,16 @@ def world(db):
             exception_class_path="",
             traceback="",
         ),
-        "messaging.conversation": sms.conversation,
+        "conversations.conversation": sms.conversation,
         "messaging.message": sms,
-        "messaging.optout": OptOut.objects.create(phone="+14155550199", reason="keyword STOP"),
+        # An email suppression, which staff may lift (an SMS opt-out's lift page sends
+        # staff back to its page: only the person lifts it).
+        "consent.suppression": address_suppress(
+            address="bounced@example.com", channel="email", reason="bounce"
+        ),
+        "consent.consentchange": ConsentChange.objects.get(address="bounced@example.com"),
         "emails.email": email,
+        "attachments.attachment": attachment,
         "axes.accessattempt": AccessAttempt.objects.create(
             **access, get_data="", post_data="", failures_since_start=1
         ),
@@ -348,6 +414,12 @@ def world(db):
                 values[name] = str(ContentType.objects.get_for_model(Message).pk)
             elif name == "app_label":
                 values[name] = "messaging"
+            elif name == "attachment_id":
+                values[name] = str(attachment.pk)
+            elif name == "filename":
+                values[name] = attachment.filename
+            elif name == "token":
+                values[name] = attachment_public_url(attachment).split("/")[-2]
             elif name == "url":
                 values[name] = "no-such-admin-page/"
             elif name == "pk":
@@ -358,6 +430,8 @@ def world(db):
                         "conversation": sms.conversation_id,
                         "message": failed.id,
                         "email": email.id,
+                        "email_thread": email_thread_id,
+                        "contact": contact.id,
                     }[prefix]
                 )
             else:
@@ -379,11 +453,14 @@ def world(db):
     return client_for, path_for
 
 
-def request(client, path: str, kind: Kind, identity: str):
-    headers = {"X-CSRFToken": CSRF_TOKEN} if identity in ("user", "staff") else {}
+def request(client, path: str, kind: Kind, identity: str, *, csrf_header: bool = True):
+    headers = {"X-CSRFToken": CSRF_TOKEN} if csrf_header and identity in ("user", "staff") else {}
     if kind.method == "get":
         return client.get(path, kind.body, headers=headers)
-    if kind is WEBHOOK:
+    if kind.form:
+        upload = SimpleUploadedFile("contacts.csv", b"name,phone\nAda,+14155550123\n")
+        return client.post(path, {"file": upload}, headers=headers)
+    if kind in WEBHOOKS:
         return client.post(
             path,
             urlencode(kind.body),
@@ -429,7 +506,7 @@ API_WRITES = [
     for route in ROUTES
     if route.key in EXPECTED
     and EXPECTED[route.key].method == "post"
-    and EXPECTED[route.key] is not WEBHOOK
+    and EXPECTED[route.key] not in WEBHOOKS
 ]
 
 
@@ -440,7 +517,8 @@ def test_a_session_write_without_the_csrf_token_is_refused(world, route):
     kind = EXPECTED[route.key]
     messages_before = Message.objects.count()
 
-    response = client_for("user").post(path_for(route), kind.body, content_type="application/json")
+    # The request as the route takes it (JSON, or the import's form), minus the CSRF header.
+    response = request(client_for("user"), path_for(route), kind, "user", csrf_header=False)
 
     assert response.status_code == 403
     assert "CSRF" in response.json()["error"]

@@ -512,3 +512,46 @@ def test_stall_hangs_up_without_accepting(fake):
     [recorded] = fake.wait_for_requests(1)
     assert (recorded.delivered, recorded.status) == (False, None)
     assert fake.sendgrid_mails() == []
+
+
+# --------------------------------------------------------------------------- MMS media
+
+
+def test_twilio_media_ask_for_basic_auth_and_redirect_to_storage_on_another_host(fake):
+    url = fake.add_twilio_media(b"\x89PNG fake bytes", "image/png")
+
+    refused = requests.get(url, timeout=2)
+    answered = requests.get(url, auth=(fake.account_sid, fake.auth_token), timeout=2)
+
+    assert refused.status_code == 401
+    assert answered.status_code == 200
+    assert answered.content == b"\x89PNG fake bytes"
+    assert answered.headers["Content-Type"] == "image/png"
+    (hop,) = answered.history
+    assert hop.status_code == 307
+    assert hop.headers["Location"].startswith(f"http://localhost:{fake.port}/")
+    # requests leaves the credentials behind when a redirect changes host, as at Twilio.
+    storage = fake.twilio_media_requests()[-1]
+    assert storage.header("Authorization") is None
+
+
+def test_deleted_twilio_media_answer_404_and_media_faults_can_be_scripted(fake):
+    gone = fake.add_twilio_media(b"x", "image/png")
+    kept = fake.add_twilio_media(b"y", "image/png")
+    fake.delete_twilio_media(gone)
+    fake.script("twilio_media", Reply(status=503, body="Service Unavailable"))
+    auth = (fake.account_sid, fake.auth_token)
+
+    assert requests.get(kept, auth=auth, timeout=2).status_code == 503
+    assert requests.get(gone, auth=auth, timeout=2).status_code == 404
+    assert requests.get(kept, auth=auth, timeout=2).content == b"y"
+
+
+def test_a_sends_media_urls_are_recorded(fake):
+    client = twilio_client(fake)
+    urls = ["https://hatch.test/media/a/1.png", "https://hatch.test/media/b/2.png"]
+
+    send_sms(client, body="", media_url=urls)
+
+    assert fake.twilio_sent_media_urls() == [urls]
+    assert fake.twilio_messages()[0].response_json["num_media"] == "2"

@@ -1,12 +1,34 @@
 import json
+import re
+from functools import reduce
+from operator import or_
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+
+
+class PhoneSearchMixin:
+    """Let "(415) 555-2671" find "+14155552671", as the inbox search does.
+
+    Contacts are stored in E.164, and the admin's word-by-word search would look for
+    "(415)" and "555-2671" separately; the digits of the term are matched as well.
+    """
+
+    phone_search_fields: list[str] = []
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = re.sub(r"\D", "", search_term)
+        if len(digits) >= 3 and digits != search_term.strip():
+            matches = [Q(**{f"{name}__contains": digits}) for name in self.phone_search_fields]
+            results |= queryset.filter(reduce(or_, matches))
+        return results, may_have_duplicates
 
 
 class ViewOnlyAdmin(admin.ModelAdmin):

@@ -56,6 +56,21 @@ def page_size_from(request: Request) -> int:
     return size
 
 
+def page_cursor(request: Request) -> tuple[datetime, uuid.UUID] | None:
+    """The ``(time, id)`` the requested page starts after; None for the first page.
+
+    For lists that are not one queryset (a contact's timeline merges several)."""
+    cursor = request.query_params.get("cursor")
+    return _decode_cursor(cursor) if cursor else None
+
+
+def page_url_after(request: Request, moment: datetime, row_id: uuid.UUID) -> str:
+    """The URL of the page after the row ``(moment, row_id)``: this request's, cursor set."""
+    return replace_query_param(
+        request.build_absolute_uri(), "cursor", _encode_cursor(moment, row_id)
+    )
+
+
 class KeysetPagination:
     """Pages a queryset newest first on ``(time_field, id)``.
 
@@ -69,9 +84,9 @@ class KeysetPagination:
     def paginate(self, queryset: QuerySet, request: Request) -> tuple[list, str | None]:
         """Return the rows of the requested page and the URL of the next (older) one."""
         size = page_size_from(request)
-        cursor = request.query_params.get("cursor")
+        cursor = page_cursor(request)
         if cursor:
-            moment, row_id = _decode_cursor(cursor)
+            moment, row_id = cursor
             # The first condition bounds the index range; the second breaks ties on time.
             queryset = queryset.filter(
                 Q(**{f"{self.time_field}__lte": moment})
@@ -87,9 +102,7 @@ class KeysetPagination:
                 moment, row_id = last[self.time_field], last["id"]
             else:
                 moment, row_id = getattr(last, self.time_field), last.id
-            next_url = replace_query_param(
-                request.build_absolute_uri(), "cursor", _encode_cursor(moment, row_id)
-            )
+            next_url = page_url_after(request, moment, row_id)
         return rows, next_url
 
     def response(self, data: list, next_url: str | None) -> Response:

@@ -59,8 +59,12 @@ ERROR_DESCRIPTIONS = {
     404: "No record with this id (a malformed id is unknown too).",
     405: "The method is not allowed on this path.",
     409: "Well formed, but the state of things forbids it (e.g. the recipient opted out).",
-    413: "The request body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE.",
-    415: "The body is not `application/json`.",
+    413: (
+        "The request body is larger than its limit (DATA_UPLOAD_MAX_MEMORY_SIZE; "
+        "UPLOAD_MAX_BODY_SIZE on the sends), or the files sent are more bytes in all than the "
+        "message can carry."
+    ),
+    415: "The body is neither `application/json` nor, on the sends, `multipart/form-data`.",
     422: "This Idempotency-Key was already used by this user with a different request body.",
     429: "Too many requests from this user: wait `Retry-After` seconds.",
 }

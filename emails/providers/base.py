@@ -1,12 +1,28 @@
 """The contract every email provider meets."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Self
 
 from outbox.engine import ProviderError, SendResult
 
-__all__ = ["EmailProvider", "EmailSendResult", "OutgoingEmail", "ProviderError"]
+__all__ = [
+    "EmailProvider",
+    "EmailSendResult",
+    "OutgoingAttachment",
+    "OutgoingEmail",
+    "ProviderError",
+]
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    """A file sent with an email: its name, its type (detected from its bytes when it was
+    stored), and its bytes."""
+
+    filename: str
+    content_type: str
+    content: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -21,6 +37,47 @@ class OutgoingEmail:
     cc: tuple[str, ...] = ()
     bcc: tuple[str, ...] = ()
     reply_to: str = ""
+    # Threading (emails.threading), without angle brackets: the Message-ID Hatch made when
+    # it accepted the email (the same on every attempt), the email it answers, and the
+    # thread's ids before it, oldest first.
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    # Its files, in order, each sent as an attachment.
+    attachments: tuple[OutgoingAttachment, ...] = ()
+
+    def headers(self) -> dict[str, str]:
+        """The headers a provider must send as they are: Message-ID, In-Reply-To and
+        References, those that apply, each id in angle brackets."""
+        headers = {}
+        if self.message_id:
+            headers["Message-ID"] = f"<{self.message_id}>"
+        if self.in_reply_to:
+            headers["In-Reply-To"] = f"<{self.in_reply_to}>"
+        if self.references:
+            headers["References"] = " ".join(f"<{ref}>" for ref in self.references)
+        return headers
+
+    def line_break_field(self) -> str | None:
+        """The first field that would break a header line (a CR or LF in it), or None.
+
+        The services refuse such input; a provider checks again before anything reaches
+        the wire, since one line break in a header value lets its text add headers
+        (Bcc: anyone) to the email.
+        """
+        single_lines = {
+            "to_email": self.to_email,
+            "from_email": self.from_email,
+            "subject": self.subject,
+            "reply_to": self.reply_to,
+            "cc": " ".join(self.cc),
+            "bcc": " ".join(self.bcc),
+            **self.headers(),
+        }
+        for name, value in single_lines.items():
+            if "\r" in value or "\n" in value:
+                return name
+        return None
 
 
 @dataclass(frozen=True)

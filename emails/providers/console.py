@@ -11,9 +11,11 @@ class ConsoleEmailProvider(EmailProvider):
 
     def send(self, email: OutgoingEmail) -> EmailSendResult:
         logger.info(
-            "Email (console, not sent) from %s to %s: %s",
+            "Email (console, not sent) from %s to %s: %s %s, %s attachment(s)",
             email.from_email,
             email.to_email,
             email.subject,
+            email.headers(),
+            len(email.attachments),
         )
         return EmailSendResult(provider_message_id=f"console-{uuid.uuid4().hex}", response={})

@@ -25,3 +25,12 @@ def sent_email():
     )
     email.refresh_from_db()
     return email
+
+
+@pytest.fixture
+def inbound_credentials(settings):
+    """The Basic credentials Inbound Parse posts with (emails.tests.inbound_posts.basic)."""
+    from emails.tests.inbound_posts import PASSWORD, USERNAME
+
+    settings.SENDGRID_INBOUND_USERNAME = USERNAME
+    settings.SENDGRID_INBOUND_PASSWORD = PASSWORD

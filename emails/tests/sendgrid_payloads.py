@@ -45,6 +45,8 @@ _EXTRA_FIELDS = {
     "dropped": {"reason": "Bounced Address", "status": "5.0.0"},
     "spamreport": {},
     "unsubscribe": {},
+    "group_unsubscribe": {"asm_group_id": 42},
+    "group_resubscribe": {"asm_group_id": 42},
 }
 
 

@@ -8,6 +8,7 @@ bytes, so the schema cannot drift from what clients receive.
 
 import pytest
 
+from attachments.tests import samples
 from emails import services
 from emails.api import EmailDetailSerializer, EmailSerializer
 from emails.models import Email, EmailStatus
@@ -16,9 +17,9 @@ from emails.representation import (
     EMAIL_FIELDS,
     email_data,
     email_detail_data,
+    emails_data,
 )
 from emails.tests import sendgrid_payloads as sendgrid
-from emails.tests.factories import EmailFactory
 from web.renderers import FastJSONRenderer
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,8 @@ render = FastJSONRenderer().render
 
 
 @pytest.fixture
-def emails(user):
+def emails(user, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
     services.email_send(
         to_email="Ada@Example.COM",
         subject="Ünïcode receipt 👋",
@@ -55,10 +57,15 @@ def emails(user):
             ]
         )
     )
-    EmailFactory(
+    failed = services.email_send(
+        to_email="pat@example.com",
+        subject="Your invoice",
+        body="Attached.",
+        attachments=[("invoice.pdf", samples.PDF, None), ("logo.png", samples.png(), None)],
+    )
+    Email.objects.filter(id=failed.id).update(
         status=EmailStatus.FAILED,
         error_message="The from address does not match a verified Sender Identity",
-        attachments=[{"filename": "invoice.pdf", "type": "application/pdf", "size": 1024}],
     )
     return Email.objects.all()
 
@@ -67,7 +74,7 @@ def test_emails_render_as_their_serializer_describes(emails):
     assert emails.count() == 3
     for email in emails:
         row = Email.objects.filter(pk=email.pk).values(*EMAIL_FIELDS).get()
-        assert render(email_data(row)) == render(EmailSerializer(email).data)
+        assert render(emails_data([row])[0]) == render(EmailSerializer(email).data)
 
 
 def test_an_email_with_its_events_renders_as_its_serializer_describes(emails):

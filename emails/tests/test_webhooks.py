@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa, x25519
 from sendgrid.helpers.eventwebhook import EventWebhook
 
+from consent.models import SuppressionReason
 from emails import services
 from emails.events import TrackingEvent
 from emails.models import Email, EmailEvent, EmailStatus
@@ -269,6 +270,7 @@ class TestTrackingEvents:
             provider_event_id=bounce["sg_event_id"],
             recipient=CUSTOMER,
             reason=bounce["reason"],
+            suppress=SuppressionReason.BOUNCE,
         )
 
     def test_an_event_hatch_does_not_track_as_a_status_carries_none(self):

@@ -1,6 +1,6 @@
 """The contract every SMS provider meets."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,10 +41,20 @@ class SmsProvider:
     def from_settings(cls) -> "SmsProvider":
         return cls()
 
-    def send(self, *, message_id: str, to: str, from_: str, body: str) -> SmsSendResult:
-        """Send ``body``; ``message_id`` is Hatch's id of the message, for a provider that
-        can carry it to its status reports (Twilio: on the status callback URL)."""
+    def send(
+        self, *, message_id: str, to: str, from_: str, body: str, media_urls: Sequence[str] = ()
+    ) -> SmsSendResult:
+        """Send ``body`` (empty when the message is media only) with ``media_urls``, public
+        addresses the provider fetches the files from without signing in (made for this
+        attempt: they expire); ``message_id`` is Hatch's id of the message, for a provider
+        that can carry it to its status reports (Twilio: on the status callback URL)."""
         raise NotImplementedError
+
+    def media_auth(self, url: str) -> tuple[str, str] | None:
+        """The HTTP Basic credentials to download ``url``, a media file this provider's
+        webhook reported (an inbound MMS), or None to download it without any. Only the
+        provider's own hosts get its credentials."""
+        return None
 
     def find_sent(
         self, *, to: str, from_: str, body: str, since: datetime, exclude: Collection[str] = ()

@@ -1,5 +1,6 @@
 import logging
 import uuid
+from collections.abc import Sequence
 
 from messaging.providers.base import SmsProvider, SmsSendResult
 from messaging.segments import count_segments
@@ -10,8 +11,12 @@ logger = logging.getLogger(__name__)
 class ConsoleSmsProvider(SmsProvider):
     """Logs each SMS instead of sending it: development without Twilio credentials."""
 
-    def send(self, *, message_id: str, to: str, from_: str, body: str) -> SmsSendResult:
-        logger.info("SMS (console, not sent) from %s to %s: %s", from_, to, body)
+    def send(
+        self, *, message_id: str, to: str, from_: str, body: str, media_urls: Sequence[str] = ()
+    ) -> SmsSendResult:
+        # The media's URLs are signed credentials for a day: their number only.
+        media = f" (+{len(media_urls)} media)" if media_urls else ""
+        logger.info("SMS (console, not sent) from %s to %s: %s%s", from_, to, body, media)
         return SmsSendResult(
             provider_message_id=f"console-{uuid.uuid4().hex}",
             num_segments=count_segments(body).segments,

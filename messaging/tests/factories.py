@@ -29,7 +29,7 @@ class ConversationFactory(factory.django.DjangoModelFactory):
     id = factory.LazyAttribute(lambda c: conversation_id_for(c.own_contact, c.reply_to))
     participant_a = factory.LazyAttribute(lambda c: min(c.own_contact, c.reply_to))
     participant_b = factory.LazyAttribute(lambda c: max(c.own_contact, c.reply_to))
-    has_phone_numbers = True
+    channel = "sms"
     last_message_at = factory.LazyFunction(timezone.now)
     last_message_preview = "Hello"
     message_count = 0

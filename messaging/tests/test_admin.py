@@ -12,7 +12,7 @@ from messaging.tests.factories import ConversationFactory, MessageFactory, UserF
 
 pytestmark = pytest.mark.django_db
 
-CONVERSATIONS_URL = reverse("admin:messaging_conversation_changelist")
+CONVERSATIONS_URL = reverse("admin:conversations_conversation_changelist")
 MESSAGES_URL = reverse("admin:messaging_message_changelist")
 
 
@@ -31,7 +31,7 @@ def date_choice(client, url, field_path, display):
 
 
 def change_url(obj):
-    return reverse(f"admin:messaging_{obj._meta.model_name}_change", args=[obj.pk])
+    return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 # Conversations
@@ -60,13 +60,11 @@ def test_conversation_list_searches_participants_and_preview(admin_client):
 def test_conversation_list_filters_by_channel(admin_client):
     sms = ConversationFactory()
     internal = ConversationFactory(
-        own_contact="Casey Jones", reply_to="Robin Diaz", has_phone_numbers=False
+        own_contact="Casey Jones", reply_to="Robin Diaz", channel="internal"
     )
 
-    assert rows(admin_client.get(CONVERSATIONS_URL, {"has_phone_numbers__exact": "1"})) == [sms]
-    assert rows(admin_client.get(CONVERSATIONS_URL, {"has_phone_numbers__exact": "0"})) == [
-        internal
-    ]
+    assert rows(admin_client.get(CONVERSATIONS_URL, {"channel__exact": "sms"})) == [sms]
+    assert rows(admin_client.get(CONVERSATIONS_URL, {"channel__exact": "internal"})) == [internal]
 
 
 def test_conversation_list_filters_and_drills_down_by_last_message_date(admin_client):
@@ -109,7 +107,7 @@ def test_conversation_summary_is_read_only(admin_client):
     assert response.status_code == 403
     conversation.refresh_from_db()
     assert conversation.message_count == 3
-    assert admin_client.get(reverse("admin:messaging_conversation_add")).status_code == 403
+    assert admin_client.get(reverse("admin:conversations_conversation_add")).status_code == 403
 
 
 # Messages
@@ -152,7 +150,7 @@ def test_message_list_searches_contacts_body_and_sid(admin_client, query, expect
     lunch = MessageFactory(
         conversation__own_contact="Casey Jones",
         conversation__reply_to="Robin Diaz",
-        conversation__has_phone_numbers=False,
+        conversation__channel="internal",
         channel=Channel.INTERNAL,
         status=MessageStatus.DELIVERED,
         body="Lunch?",
@@ -178,7 +176,7 @@ def mixed_messages():
         "internal": MessageFactory(
             conversation__own_contact="Casey Jones",
             conversation__reply_to="Robin Diaz",
-            conversation__has_phone_numbers=False,
+            conversation__channel="internal",
             channel=Channel.INTERNAL,
             status=MessageStatus.DELIVERED,
         ),

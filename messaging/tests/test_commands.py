@@ -137,7 +137,7 @@ def summaries_match_messages() -> None:
             # Stored in the spelling the services would store.
             assert parse_contact(contact, field="contact").value == contact
         phones = [parse_contact(contact, field="c").kind is ContactKind.PHONE for contact in pair]
-        assert conversation.has_phone_numbers == any(phones)
+        assert (conversation.channel == "sms") == any(phones)
         assert conversation.channels == 1
         assert conversation.any_channel == conversation.channel
         assert conversation.created_at <= conversation.last_message_at
@@ -178,7 +178,7 @@ def test_seed_demo_creates_the_requested_rows_with_true_summaries():
     )  # fmt: skip
 
     assert Conversation.objects.count() == 10
-    assert Conversation.objects.filter(has_phone_numbers=True).count() == 6
+    assert Conversation.objects.filter(channel="sms").count() == 6
     assert Message.objects.count() == 300
     assert Email.objects.count() == 7
     assert "6 SMS and 4 internal conversations, 300 messages and 7 emails" in output
@@ -309,15 +309,15 @@ def test_seed_demo_refuses_sms_without_a_sending_number_before_deleting_anything
     assert "Deleted" not in out.getvalue()
     assert Conversation.objects.count() == 2
     seed("--reset", "--phone-share", "0", "--conversations", "3")
-    assert Conversation.objects.filter(has_phone_numbers=False).count() == 3
+    assert Conversation.objects.filter(channel="internal").count() == 3
 
 
 def test_seed_demo_all_internal_or_all_sms():
     seed("--conversations", "4", "--phone-share", "0", "--emails", "0")
-    assert not Conversation.objects.filter(has_phone_numbers=True).exists()
+    assert not Conversation.objects.filter(channel="sms").exists()
 
     seed("--reset", "--conversations", "4", "--phone-share", "1", "--emails", "0")
-    assert Conversation.objects.filter(has_phone_numbers=True).count() == 4
+    assert Conversation.objects.filter(channel="sms").count() == 4
     summaries_match_messages()
 
 

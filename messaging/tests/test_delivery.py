@@ -10,9 +10,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
+from consent.models import Suppression
 from messaging import services
 from messaging.delivery import sms_outbox
-from messaging.models import Message, MessageStatus, OptOut
+from messaging.models import Message, MessageStatus
 from outbox.models import AttemptOutcome
 from testing.fake_providers import Reply
 
@@ -209,14 +210,14 @@ class TestDelivery:
 
         sms_outbox.deliver(str(message.id))
 
-        assert OptOut.objects.filter(phone=TO).exists()
+        assert Suppression.objects.filter(address=TO).exists()
         refused = api_client.post("/api/send_message", {"to": TO, "body": "hi"}, format="json")
         assert refused.status_code == 409
         assert "opted out" in refused.json()["error"]
 
     def test_a_message_queued_before_a_stop_is_not_sent(self, fake_providers):
         message = queue_sms()
-        OptOut.objects.create(phone=TO, reason="keyword STOP")
+        Suppression.objects.create(address=TO, channel="sms", reason="stop")
 
         assert sms_outbox.deliver(str(message.id)) == "failed"
 

@@ -1,4 +1,7 @@
-"""The admin's view of delivery: attempts and events inline, retrying, filters, opt-outs."""
+"""The admin's view of delivery: attempts and events inline, retrying, filters.
+
+The consent record's admin (opt-outs, suppressions) is tested in consent/tests/test_admin.py.
+"""
 
 from datetime import timedelta
 
@@ -9,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from consent.models import Suppression
 from emails.models import EmailAttempt, EmailEvent, EmailStatus
 from emails.tests.factories import EmailFactory
-from messaging.models import Message, MessageAttempt, MessageEvent, MessageStatus, OptOut
+from messaging.models import Message, MessageAttempt, MessageEvent, MessageStatus
 from messaging.tests.factories import MessageFactory, UserFactory
 from outbox.models import AttemptOutcome
 
@@ -19,7 +23,6 @@ pytestmark = pytest.mark.django_db
 
 MESSAGES_URL = reverse("admin:messaging_message_changelist")
 EMAILS_URL = reverse("admin:emails_email_changelist")
-OPT_OUTS_URL = reverse("admin:messaging_optout_changelist")
 
 
 def change_url(record):
@@ -166,7 +169,7 @@ def test_retry_action_requeues_the_failed_messages_among_those_selected(
     stopped = MessageFactory(
         status=MessageStatus.FAILED, error_code=21610, conversation__reply_to="+14155552671"
     )
-    OptOut.objects.create(phone="+14155552671", reason="keyword STOP")
+    Suppression.objects.create(address="+14155552671", channel="sms", reason="stop")
     delivered = MessageFactory(status=MessageStatus.DELIVERED)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -299,40 +302,3 @@ def test_filter_facets_count_each_error_code(admin_client, sms_errors, url):
     assert ("30003 (unreachable handset) (1)" if url == MESSAGES_URL else "401 (") in (
         response.text
     )
-
-
-# Opt-outs
-
-
-def test_opt_outs_are_listed_and_found_as_people_write_numbers(admin_client):
-    stopped = OptOut.objects.create(phone="+14155552671", reason="keyword STOP")
-    OptOut.objects.create(phone="+14155550111", reason="Twilio 21610")
-
-    response = admin_client.get(OPT_OUTS_URL, {"q": "(415) 555-2671"})
-
-    assert rows(response) == [stopped]
-    assert "keyword STOP" in response.text
-
-
-def test_opt_outs_cannot_be_added_changed_or_deleted_in_the_admin(admin_client):
-    stopped = OptOut.objects.create(phone="+14155552671", reason="keyword STOP")
-
-    add = admin_client.get(reverse("admin:messaging_optout_add"))
-    change = admin_client.post(change_url(stopped), {"phone": "+14155550000"})
-    delete = admin_client.post(
-        reverse("admin:messaging_optout_delete", args=[stopped.pk]), {"post": "yes"}
-    )
-
-    assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
-    assert "delete_selected" not in admin_client.get(OPT_OUTS_URL).text
-    assert OptOut.objects.get().phone == "+14155552671"
-
-
-def test_opt_out_list_query_count_does_not_grow_with_the_rows(admin_client):
-    for number in range(3):
-        OptOut.objects.create(phone=f"+1415555010{number}", reason="keyword STOP")
-    with_three = queries_for(admin_client, OPT_OUTS_URL)
-    for number in range(20):
-        OptOut.objects.create(phone=f"+1415555020{number:02d}", reason="keyword STOP")
-
-    assert queries_for(admin_client, OPT_OUTS_URL) == with_three

@@ -1,10 +1,13 @@
 """What the live inbox asks of the API: unread counts, marking read, filters, retrying."""
 
+from datetime import UTC, datetime
+
 import pytest
 
+from consent.models import Suppression
 from messaging import services
 from messaging.events import InboundMessage
-from messaging.models import Message, MessageStatus, OptOut
+from messaging.models import Message, MessageStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -278,13 +281,18 @@ def test_a_failed_sms_to_someone_who_opted_out_stays_failed(
 ):
     message = services.message_send(to=CUSTOMER, body="Your table is ready")
     set_status(message, MessageStatus.FAILED, 21610)
-    OptOut.objects.create(phone=CUSTOMER, reason="keyword STOP")
+    Suppression.objects.create(
+        address=CUSTOMER, channel="sms", reason="stop", created_at=datetime(2026, 12, 1, tzinfo=UTC)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         response = retry(api_client, message.id)
 
     assert response.status_code == 409
-    assert response.json() == {"error": f"{CUSTOMER} has opted out (replied STOP); not retried."}
+    assert response.json() == {
+        "error": f"{CUSTOMER} replied STOP on 2026-12-01: they can opt back in by texting "
+        "START. The message was not retried."
+    }
     message.refresh_from_db()
     assert (message.status, message.error_code) == ("failed", 21610)
     assert enqueued_tasks() == []

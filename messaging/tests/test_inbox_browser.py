@@ -19,11 +19,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from attachments.tests import samples
+from consent.models import Suppression
 from emails import services as email_services
 from emails.models import Email
 from messaging import services
 from messaging.events import InboundMessage, StatusChanged
-from messaging.models import Channel, Conversation, Direction, Message, MessageStatus, OptOut
+from messaging.models import Channel, Conversation, Direction, Message, MessageStatus
 from messaging.segments import count_segments
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
 from testing.browser import browser_windows
@@ -463,30 +465,44 @@ def test_opening_a_conversation_marks_it_read(sign_in):
     expect(item(page, first.conversation_id).locator(".unread-badge")).to_be_hidden()
 
 
-def test_an_mms_shows_images_as_thumbnails_and_other_media_as_links(sign_in, live_server):
-    image_url = f"{live_server.url}/static/img/hatch.svg"
-    pdf_url = "https://media.example.com/files/invoice.pdf"
+def test_an_mms_shows_hatchs_copies_of_its_media_never_twilios_urls(
+    sign_in, fake_providers, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    twilio_urls = [
+        fake_providers.add_twilio_media(samples.png(8, 8), "image/png"),
+        fake_providers.add_twilio_media(samples.PDF, "application/pdf"),
+    ]
     mms = receive(
         "Photos of the damage",
         media=[
-            {"url": image_url, "content_type": "image/svg+xml"},
-            {"url": pdf_url, "content_type": "application/pdf"},
+            {"url": twilio_urls[0], "content_type": "image/png"},
+            {"url": twilio_urls[1], "content_type": "application/pdf"},
         ],
     )
     page = sign_in()
     item(page, mms.conversation_id).click()
 
+    # Before the worker has them: what each is, and that it is on its way.
     message = bubble(page, mms.id)
-    image = message.locator(".media img")
+    expect(message.locator(".media li")).to_have_text(["Image: downloading…", "PDF: downloading…"])
+    assert services.message_media_download(message_id=mms.id) == "downloaded"
+    page.reload()
+    item(page, mms.conversation_id).click()
+
+    message = bubble(page, mms.id)
+    image = message.locator(".attachments img")
     expect(image).to_have_count(1)
-    expect(image).to_have_attribute("src", image_url)
-    expect(image).to_have_attribute("alt", re.compile(r"^Image 1 from \+1 \(415\) 555-0123$"))
+    expect(image).to_have_attribute("src", re.compile(r"^/files/[0-9a-f-]{36}/.+\.png$"))
     expect(image).to_be_visible()
-    assert image.evaluate("img => img.complete && img.naturalWidth > 0")
-    link = message.locator(".media a")
-    expect(link).to_have_count(1)
-    expect(link).to_have_attribute("href", pdf_url)
-    expect(link).to_have_text("PDF attachment (application/pdf)")
+    assert image.evaluate("img => img.complete && img.naturalWidth === 8")
+    document = message.locator(".attachments .attachment-chip")
+    expect(document).to_have_attribute("href", re.compile(r"^/files/[0-9a-f-]{36}/.+\.pdf$"))
+    expect(message.locator(".media")).to_have_count(0)
+    # Twilio's URLs are in the data (the seed's "media" key), never on the page.
+    html = message.inner_html()
+    assert not any(url in html for url in twilio_urls)
+    assert "127.0.0.1" not in html
 
 
 def test_a_reply_shows_at_once_and_becomes_the_stored_message(sign_in):
@@ -525,7 +541,7 @@ def test_a_reply_shows_at_once_and_becomes_the_stored_message(sign_in):
 
 def test_a_refused_reply_stays_with_the_reason_and_a_retry(sign_in):
     first = receive("Hi", sender="+14155550123")
-    OptOut.objects.create(phone="+14155550123", reason="test")
+    Suppression.objects.create(address="+14155550123", channel="sms", reason="stop")
     page = sign_in()
     item(page, first.conversation_id).click()
 
@@ -536,11 +552,11 @@ def test_a_refused_reply_stays_with_the_reason_and_a_retry(sign_in):
     expect(refused).to_have_attribute("data-status", "error")
     expect(refused).to_have_attribute("data-message-id", re.compile(r"^tmp-"))
     expect(refused.locator(".bubble")).to_have_text("Are you still there?")
-    expect(refused.locator(".message-error")).to_have_text(re.compile("has opted out"))
+    expect(refused.locator(".message-error")).to_have_text(re.compile("replied STOP on"))
     expect(refused.locator(".message-error")).to_be_visible()
     assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
 
-    OptOut.objects.all().delete()  # they texted START
+    Suppression.objects.all().delete()  # they texted START
     refused.get_by_role("button", name="Retry").click()
 
     stored_bubble = thread(page).locator('[data-direction="outbound"]')
@@ -576,7 +592,7 @@ def test_a_failed_sms_shows_the_reason_and_retry_queues_it_again(sign_in, casey)
     assert message.status == MessageStatus.QUEUED
 
 
-def test_emails_view_lists_emails_with_their_status_and_events(
+def test_emails_view_lists_threads_and_shows_each_email_with_its_status_and_events(
     sign_in, casey, send_delivered_email
 ):
     delivered = send_delivered_email(user=casey)
@@ -586,24 +602,31 @@ def test_emails_view_lists_emails_with_their_status_and_events(
     page = sign_in()
 
     page.get_by_role("button", name="Emails").click()
-    emails = page.get_by_role("list", name="Emails")
-    expect(emails.locator(f'[data-email-id="{delivered.id}"]')).to_have_attribute(
-        "data-status", "delivered"
-    )
-    expect(emails.locator(f'[data-email-id="{queued.id}"]')).to_have_attribute(
-        "data-status", "queued"
+    threads = page.get_by_role("list", name="Email threads")
+    expect(threads.locator("[data-thread-id]")).to_have_count(2)
+    # Latest activity first.
+    expect(threads.locator("[data-thread-id]").first).to_have_attribute(
+        "data-thread-id", str(queued.thread_id)
     )
     expect(page).to_have_url(re.compile(r"\?view=emails$"))
     expect(conversation_list(page)).to_be_hidden()
 
-    emails.locator(f'[data-email-id="{delivered.id}"]').click()
+    threads.locator(f'[data-thread-id="{delivered.thread_id}"]').click()
+    expect(page).to_have_url(re.compile(rf"\?view=emails&t={delivered.thread_id}$"))
     expect(page.get_by_role("heading", name="Your order")).to_be_visible()
-    events = page.get_by_role("list", name="Delivery events")
+    email = page.get_by_role("list", name="Emails in this thread").locator(
+        f'[data-email-id="{delivered.id}"]'
+    )
+    expect(email).to_have_attribute("data-status", "delivered")
+    expect(email.locator(".email-status")).to_have_text("Delivered")
+    expect(email.locator(".email-body")).to_have_text("It shipped.")
+    email.get_by_text("Delivery details").click()
+    events = email.get_by_role("list", name="Delivery events")
     expect(events.get_by_role("listitem")).to_have_count(2)
     expect(events.get_by_role("listitem").last).to_contain_text("delivered")
     expect(events.get_by_role("listitem").last).to_contain_text("pat@example.com")
 
-    # An email sent from this view joins its list at once, as queued.
+    # An email sent from this view starts a thread that joins the list at once.
     page.get_by_role("button", name="Compose email").click()
     dialog = page.get_by_role("dialog", name="Compose email")
     dialog.get_by_label("To", exact=True).fill("lee@example.com")
@@ -612,16 +635,16 @@ def test_emails_view_lists_emails_with_their_status_and_events(
     dialog.get_by_role("button", name="Send email").click()
     expect(dialog).to_be_hidden()
     sent = Email.objects.get(to_email="lee@example.com")
-    expect(emails.locator("[data-email-id]").first).to_have_attribute("data-email-id", str(sent.id))
-    expect(emails.locator(f'[data-email-id="{sent.id}"]')).to_have_attribute(
-        "data-status", "queued"
+    expect(threads.locator("[data-thread-id]").first).to_have_attribute(
+        "data-thread-id", str(sent.thread_id)
     )
 
     page.get_by_role("button", name="Conversations").click()
     expect(conversation_list(page)).to_be_visible()
-    expect(emails).to_be_hidden()
+    expect(threads).to_be_hidden()
     page.go_back()
-    expect(emails).to_be_visible()
+    expect(threads).to_be_visible()
+    expect(page.get_by_role("heading", name="Your order")).to_be_visible()
 
 
 def test_compose_dialog_keeps_focus_inside_while_open(sign_in):

@@ -11,11 +11,12 @@ from django.db import OperationalError
 from django.tasks import default_task_backend
 from django.utils import timezone
 
+from consent.models import Suppression
 from emails.delivery import email_outbox
 from emails.models import Email, EmailAttempt, EmailStatus
 from emails.tests.factories import EmailFactory
 from messaging.delivery import sms_outbox
-from messaging.models import Message, MessageAttempt, MessageStatus, OptOut
+from messaging.models import Message, MessageAttempt, MessageStatus
 from messaging.tests.factories import MessageFactory
 from outbox.management.commands import sweep_outbox
 from outbox.models import AttemptOutcome
@@ -214,7 +215,7 @@ def test_retry_failed_leaves_sms_to_opted_out_recipients_failed(
 ):
     stopped = failed_sms(error_code=21610, conversation__reply_to="+14155552671")
     other = failed_sms(error_code=30003, conversation__reply_to="+14155550111")
-    OptOut.objects.create(phone="+14155552671", reason="keyword STOP")
+    Suppression.objects.create(address="+14155552671", channel="sms", reason="stop")
 
     with django_capture_on_commit_callbacks(execute=True):
         output = run("retry_failed", "--channel", "sms")

@@ -76,7 +76,7 @@ def test_sending_an_internal_message_is_the_token_and_one_statement(
         response = api_client.post("/api/send_message", {"to": "Dana", "body": "hi"}, format="json")
     assert response.status_code == 200
     store = captured.captured_queries[-1]["sql"]
-    assert "messaging_conversation" in store and "messaging_message" in store
+    assert "conversations_conversation" in store and "messaging_message" in store
     assert Message.objects.get().status == MessageStatus.DELIVERED
 
 
@@ -84,13 +84,29 @@ def test_sending_an_internal_message_is_the_token_and_one_statement(
 def test_sending_an_sms_adds_only_the_opt_out_check(
     api_client, django_assert_num_queries, enqueued_tasks
 ):
+    api_client.post("/api/send_message", {"to": "+14155552671", "body": "hi"}, format="json")
     with django_assert_num_queries(3):
+        response = api_client.post(
+            "/api/send_message", {"to": "+14155552671", "body": "again"}, format="json"
+        )
+    assert response.status_code == 200
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.QUEUED}
+    assert len(enqueued_tasks()) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_sms_to_a_stranger_also_creates_their_contact_once(
+    api_client, django_assert_num_queries, enqueued_tasks
+):
+    # The token, the opt-out check, the store (which finds no contact), then: is the
+    # number anyone's, create the contact and its number in one transaction (BEGIN, two
+    # inserts, COMMIT), and point the conversation at it.
+    with django_assert_num_queries(9):
         response = api_client.post(
             "/api/send_message", {"to": "+14155552671", "body": "hi"}, format="json"
         )
     assert response.status_code == 200
-    assert Message.objects.get().status == MessageStatus.QUEUED
-    assert len(enqueued_tasks()) == 1
+    assert Message.objects.get().conversation.contact.points.get().value == "+14155552671"
 
 
 def test_marking_read_costs_the_same_for_any_unread_count(

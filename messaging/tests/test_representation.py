@@ -11,6 +11,7 @@ import json
 import pytest
 from rest_framework.renderers import JSONRenderer
 
+from attachments.tests import samples
 from messaging import services
 from messaging.api import ConversationSerializer, MessageSerializer
 from messaging.events import InboundMessage
@@ -20,6 +21,7 @@ from messaging.representation import (
     MESSAGE_FIELDS,
     conversation_data,
     message_data,
+    messages_data,
 )
 from web.renderers import FastJSONRenderer
 
@@ -27,8 +29,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def records(user):
+def records(user, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
     services.message_send(to="+1 415 555 2671", body="Hello ünïcode 👋", user=user)
+    services.message_send(
+        to="+1 415 555 2671",
+        body="",
+        media=[("table 4.png", samples.png(), None), ("menu.pdf", samples.PDF, None)],
+        user=user,
+    )
     services.message_send(to="Dana Scully", body="Internal note", user=user)
     services.message_receive(
         event=InboundMessage(
@@ -61,8 +70,10 @@ def test_conversations_render_as_their_serializer_describes(records):
 
 def test_messages_render_as_their_serializer_describes(records):
     _, messages = records
-    assert messages.count() == 3
-    assert_renders_as_documented(messages, MessageSerializer, MESSAGE_FIELDS, message_data)
+    assert messages.count() == 4
+    assert_renders_as_documented(
+        messages, MessageSerializer, MESSAGE_FIELDS, lambda row: messages_data([row])[0]
+    )
 
 
 def test_times_are_iso_8601_with_their_offset(records):

@@ -18,7 +18,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
-from messaging.models import Conversation, Message, MessageEvent, OptOut
+from consent.models import Suppression
+from messaging.models import Conversation, Message, MessageEvent
 from messaging.tests.twilio_payloads import (
     CUSTOMER,
     HATCH_NUMBER,
@@ -75,7 +76,7 @@ STATUS_FIELDS = ["MessageSid", "MessageStatus", "SmsStatus", "ErrorCode", "Error
 def rows() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Conversation, Message, MessageEvent, OptOut)
+        for model in (Conversation, Message, MessageEvent, Suppression)
     }
 
 
@@ -234,7 +235,7 @@ def test_a_body_over_the_limit_is_a_json_413_before_any_check(path, settings):
 
     assert response.status_code == 413
     assert "at most 10000 bytes" in response.json()["error"]
-    assert rows() == {"Conversation": 0, "Message": 0, "MessageEvent": 0, "OptOut": 0}
+    assert rows() == {"Conversation": 0, "Message": 0, "MessageEvent": 0, "Suppression": 0}
 
 
 def post_mms(media_count: int):
@@ -254,7 +255,7 @@ def test_an_mms_with_more_media_than_twilio_allows_is_refused_whole():
         "error": "At most 10 media per message (Twilio's limit); this one has 11. "
         "Nothing was stored."
     }
-    assert rows() == {"Conversation": 0, "Message": 0, "MessageEvent": 0, "OptOut": 0}
+    assert rows() == {"Conversation": 0, "Message": 0, "MessageEvent": 0, "Suppression": 0}
 
 
 def test_ten_media_are_all_kept():

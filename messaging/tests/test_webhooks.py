@@ -10,9 +10,10 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
+from consent.models import Suppression
 from core.contacts import conversation_id_for
 from messaging import services
-from messaging.models import Conversation, Direction, Message, MessageEvent, MessageStatus, OptOut
+from messaging.models import Conversation, Direction, Message, MessageEvent, MessageStatus
 from messaging.tests.twilio_payloads import (
     CUSTOMER,
     HATCH_NUMBER,
@@ -69,7 +70,7 @@ class TestInboundSms:
         assert conversation.last_message_preview == "Is my order ready?"
         assert conversation.reply_to == CUSTOMER
         assert conversation.own_contact == HATCH_NUMBER
-        assert conversation.has_phone_numbers is True
+        assert conversation.channel == "sms"
 
     def test_a_reply_joins_the_conversation_hatch_started_and_updates_its_summary(self, client):
         outbound = services.message_send(to=CUSTOMER, body="Your table is ready")
@@ -144,7 +145,7 @@ class TestOptOutKeywords:
         response = receive(client, body=body)
 
         assert response.status_code == 200
-        assert OptOut.objects.get().phone == CUSTOMER
+        assert Suppression.objects.get().address == CUSTOMER
         # The STOP itself is a message a person may want to read.
         assert Message.objects.get().body == body
 
@@ -154,7 +155,7 @@ class TestOptOutKeywords:
     def test_a_message_that_is_not_exactly_a_keyword_does_not_opt_out(self, client, body):
         receive(client, body=body)
 
-        assert not OptOut.objects.exists()
+        assert not Suppression.objects.exists()
         assert Message.objects.get().body == body
 
     @pytest.mark.parametrize("body", ["START", "yes", " Unstop "])
@@ -163,7 +164,7 @@ class TestOptOutKeywords:
 
         receive(client, body=body)
 
-        assert not OptOut.objects.exists()
+        assert not Suppression.objects.exists()
         assert Message.objects.count() == 2
 
     def test_after_stop_the_api_refuses_to_send_to_the_sender_and_stores_nothing(
@@ -175,8 +176,10 @@ class TestOptOutKeywords:
 
         assert response.status_code == 409
         data = response.json()
-        assert "opted out" in data["error"]
-        assert CUSTOMER in data["error"]
+        today = timezone.localdate().isoformat()
+        assert data["error"] == (
+            f"{CUSTOMER} replied STOP on {today}: they can opt back in by texting START."
+        )
         assert data["fields"] == {"to": [data["error"]]}
         assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
         assert Conversation.objects.get().message_count == 1
@@ -193,25 +196,25 @@ class TestOptOutKeywords:
     def test_twilios_opt_out_type_stop_opts_out_whatever_the_body_says(self, client):
         receive(client, body="Stopp", OptOutType="STOP")
 
-        assert OptOut.objects.get().phone == CUSTOMER
+        assert Suppression.objects.get().address == CUSTOMER
 
     def test_twilios_opt_out_type_start_opts_back_in_whatever_the_body_says(self, client):
         receive(client, body="STOP")
 
         receive(client, body="Begin again", OptOutType="START")
 
-        assert not OptOut.objects.exists()
+        assert not Suppression.objects.exists()
 
     def test_twilios_opt_out_type_help_opts_nobody_out(self, client):
         receive(client, body="help", OptOutType="HELP")
 
-        assert not OptOut.objects.exists()
+        assert not Suppression.objects.exists()
 
     def test_a_repeated_stop_keeps_one_opt_out(self, client):
         receive(client, body="STOP")
         receive(client, body="stop")
 
-        assert OptOut.objects.count() == 1
+        assert Suppression.objects.count() == 1
 
 
 class TestInboundSignature:
@@ -259,7 +262,7 @@ class TestInboundSignature:
 
         assert response.status_code == 403
         assert not Message.objects.exists()
-        assert not OptOut.objects.exists()
+        assert not Suppression.objects.exists()
 
     def test_a_parameter_added_after_signing_is_refused(self, client, settings):
         params = inbound_sms(body="Hi")
@@ -273,7 +276,7 @@ class TestInboundSignature:
         )
 
         assert response.status_code == 403
-        assert not OptOut.objects.exists()
+        assert not Suppression.objects.exists()
 
     def test_parameters_twilio_adds_without_notice_are_signed_and_accepted(self, client):
         response = receive(client, NewFieldTwilioAddedLater="something")
@@ -489,14 +492,18 @@ class TestStatusCallbacks:
         sent_message.refresh_from_db()
         assert sent_message.status == MessageStatus.FAILED
         assert sent_message.error_code == 21610
-        opt_out = OptOut.objects.get()
-        assert (opt_out.phone, opt_out.reason) == (CUSTOMER, "Twilio 21610")
+        opt_out = Suppression.objects.get()
+        assert (opt_out.address, opt_out.reason, opt_out.detail) == (
+            CUSTOMER,
+            "carrier_opt_out",
+            "Twilio 21610",
+        )
         assert send_api(api_client).status_code == 409
 
     def test_other_error_codes_opt_nobody_out(self, client, sent_message):
         callback(client, sent_message, "undelivered", error_code="30003")
 
-        assert not OptOut.objects.exists()
+        assert not Suppression.objects.exists()
 
     def test_a_callback_that_outruns_the_worker_is_matched_by_message_id_and_stores_the_sid(
         self, client

@@ -37,7 +37,9 @@ async function request(url, { method = "GET", body, signal, idempotencyKey } = {
     // once; one that does not ignores it.
     headers["Idempotency-Key"] = idempotencyKey;
   }
-  if (body !== undefined) {
+  // A FormData body (files) sets its own multipart Content-Type, boundary included.
+  const multipart = body instanceof FormData;
+  if (body !== undefined && !multipart) {
     headers["Content-Type"] = "application/json";
   }
   if (method !== "GET") {
@@ -48,7 +50,7 @@ async function request(url, { method = "GET", body, signal, idempotencyKey } = {
     response = await fetch(samePath(url), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || multipart ? body : JSON.stringify(body),
       credentials: "same-origin",
       signal,
     });
@@ -88,6 +90,11 @@ export function getJSON(url, { signal } = {}) {
   return request(url, { signal });
 }
 
+// `body` is sent as JSON, or as multipart/form-data when it is a FormData (files).
 export function postJSON(url, body, { idempotencyKey } = {}) {
   return request(url, { method: "POST", body, idempotencyKey });
+}
+
+export function patchJSON(url, body) {
+  return request(url, { method: "PATCH", body });
 }

@@ -1,11 +1,12 @@
-// The reply box under the thread: what is typed there, kept as a draft per conversation,
-// its live segment count, and Enter to send. The segment counter also serves the
+// The reply box under the thread: what is typed there and the files picked (an MMS), kept
+// as a draft per conversation, its live segment count, and Enter to send. The segment counter also serves the
 // new-conversation dialog.
 //
 // Sending what was typed lives in replies.js, apart from the box itself: the thread header
 // and the thread depend on this module (the counter follows the channel, the draft follows
 // a switch), and sending depends on the thread.
 
+import { MMS_LIMITS, filePicker } from "./attachments.js";
 import { clearErrors } from "./forms.js";
 import { BODY_MAX_LENGTH, byId } from "./page.js";
 import { characterCount, countSegments } from "./segments.js";
@@ -15,7 +16,18 @@ export const replyBox = {
   form: byId("reply-form"),
   body: byId("reply-body"),
   counter: byId("reply-counter"),
+  attach: byId("reply-attach"),
+  files: byId("reply-files"),
 };
+
+// The files of the reply being written (an MMS, or an internal message's files).
+export const replyFiles = filePicker({
+  input: replyBox.files,
+  list: byId("reply-files-list"),
+  summary: byId("reply-files-summary"),
+  limits: MMS_LIMITS,
+  onChange: () => clearErrors(replyBox.form),
+});
 
 function segmentSummary({ encoding, units, segments, capacity }, characters, maxCharacters) {
   if (characters > maxCharacters) {
@@ -44,14 +56,23 @@ export function updateReplyCounter() {
   updateCounter(replyBox.body, replyBox.counter, state.conversation?.channel === "sms");
 }
 
+// An internal message may carry files too, within the same limits as an MMS.
+export function replyLimits() {
+  return state.conversation?.channel === "internal"
+    ? { ...MMS_LIMITS, what: "an internal message" }
+    : MMS_LIMITS;
+}
+
 export function saveDraft() {
   if (state.selectedId) {
     state.drafts.set(state.selectedId, replyBox.body.value);
+    state.draftFiles.set(state.selectedId, replyFiles.files);
   }
 }
 
 export function restoreDraft(id) {
   replyBox.body.value = state.drafts.get(id) ?? "";
+  replyFiles.files = state.draftFiles.get(id) ?? [];
   clearErrors(replyBox.form);
 }
 
@@ -65,4 +86,5 @@ export function setupComposer() {
     }
   });
   replyBox.body.addEventListener("input", updateReplyCounter);
+  replyBox.attach.addEventListener("click", () => replyBox.files.click());
 }

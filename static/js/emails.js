@@ -1,245 +1,203 @@
-// The Emails view: the emails Hatch sent, newest first, with their live status, and one
-// email's details and provider events.
+// The Emails view's list: email threads (sent and received), latest activity first, with
+// their unread counts, a search, and the threads pushed live as emails arrive.
 //
-// routing.js owns navigation (which view shows, the address bar, clicks on links) and
-// live-events.js the websocket; this module owns the view's state and drawing, and is told
-// about pushed emails by upsertEmail().
+// routing.js owns navigation (which view shows, the address bar, clicks on links),
+// email-thread.js the open thread, and live-events.js the websocket; this module owns the
+// list's state and drawing, and is told about pushed threads by upsertThread().
 
 import { getJSON } from "./api.js";
-import { byId, narrowScreen, urls } from "./page.js";
+import { byId, urls } from "./page.js";
 import { loadOnScroll, reobserve } from "./paging.js";
-import { h, mergeByKey, reconcile } from "./render.js";
-import { emailDetail, emailItem, emailStatusLabel } from "./render-email.js";
+import { mergeByKey, reconcile } from "./render.js";
+import { threadItem } from "./render-email.js";
 
-// Statuses only move up (emails.models.STATUS_RANK), so of two copies of an email the one
-// changed last is the truth.
+// A thread's summary changes with each email in it and with each read: of two copies,
+// the later activity wins, and at equal activity the one pushed or fetched last.
 function newer(existing, incoming) {
   if (!existing) {
     return incoming;
   }
-  return Date.parse(incoming.updated_at) >= Date.parse(existing.updated_at)
-    ? { ...existing, ...incoming }
+  return Date.parse(incoming.last_message_at) >= Date.parse(existing.last_message_at)
+    ? incoming
     : existing;
 }
 
-function compareEmails(a, b) {
-  const difference = Date.parse(b.timestamp) - Date.parse(a.timestamp);
+function compareThreads(a, b) {
+  const difference = Date.parse(b.last_message_at) - Date.parse(a.last_message_at);
   return difference || (b.id > a.id ? 1 : -1);
 }
 
 const ui = {
-  view: byId("emails-view"),
   list: byId("email-list"),
   scroll: byId("emails-scroll"),
   status: byId("emails-status"),
   loadMore: byId("load-more-emails"),
-  empty: byId("email-empty"),
-  detailView: byId("email-detail-view"),
-  title: byId("email-title"),
-  subtitle: byId("email-subtitle"),
-  badge: byId("email-status-badge"),
-  detail: byId("email-detail"),
+  searchForm: byId("emails-search-form"),
+  search: byId("emails-search-input"),
 };
 export const emailList = ui.list;
 
-const state = {
-  emails: [],
+const list = {
+  threads: [],
   next: null,
   loaded: false,
   request: null,
+  query: "",
   selectedId: null,
-  email: null, // the selected email, with its events once fetched
-  detailRequest: null,
-  refreshTimer: null,
+  // Whether the person is reading the open thread: its unread count then shows as 0.
+  isReading: () => false,
+  searchTimer: null,
 };
 
-function merge(incoming) {
-  state.emails = mergeByKey(state.emails, incoming, "id", newer, compareEmails);
+function shown(thread) {
+  return thread.id === list.selectedId && list.isReading() ? { ...thread, unread_count: 0 } : thread;
 }
 
-function renderList() {
+function merge(incoming) {
+  list.threads = mergeByKey(list.threads, incoming, "id", newer, compareThreads);
+}
+
+export function renderThreadList() {
   reconcile(
     ui.list,
-    state.emails.map((email) => {
-      const selected = email.id === state.selectedId;
+    list.threads.map((thread) => {
+      const selected = thread.id === list.selectedId;
+      const drawn = shown(thread);
       return {
-        key: email.id,
-        signature: JSON.stringify([
-          email.status,
-          email.subject,
-          email.to_email,
-          email.timestamp,
-          selected,
-        ]),
-        build: () => emailItem(email, { selected }),
+        key: thread.id,
+        signature: JSON.stringify([drawn, selected]),
+        build: () => threadItem(drawn, { selected }),
       };
     }),
   );
-  ui.loadMore.hidden = !state.next;
+  ui.loadMore.hidden = !list.next;
   reobserve(ui.loadMore);
-  if (state.loaded && !state.emails.length) {
-    ui.status.textContent = "No emails yet. Send one with Compose email.";
-  } else if (state.loaded) {
+  if (!list.loaded) {
+    return;
+  }
+  if (list.threads.length) {
     ui.status.textContent = "";
+  } else if (list.query) {
+    ui.status.textContent = `No emails match “${list.query}”.`;
+  } else {
+    ui.status.textContent = "No emails yet. Send one with Compose email.";
   }
 }
 
-function renderDetail() {
-  const email = state.email;
-  ui.empty.hidden = Boolean(email);
-  ui.detailView.hidden = !email;
-  if (!email) {
-    return;
-  }
-  ui.title.textContent = email.subject;
-  ui.subtitle.textContent = `To ${email.to_email}`;
-  ui.badge.className = `badge email-status email-status-${email.status}`;
-  ui.badge.textContent = emailStatusLabel(email.status);
-  ui.badge.hidden = false;
-  ui.detail.replaceChildren(...emailDetail(email).flat().filter(Boolean));
+function listUrl() {
+  return list.query
+    ? `${urls.emailThreads}?${new URLSearchParams({ q: list.query })}`
+    : urls.emailThreads;
 }
 
-async function load({ more = false } = {}) {
-  if (more && (!state.next || state.request)) {
+// `refresh` merges the first page into what is shown (a catch-up); otherwise the first
+// page replaces the list (a new search), or `more` appends the next one.
+export async function loadThreads({ more = false, refresh = false } = {}) {
+  if (more && (!list.next || list.request)) {
     return;
   }
-  state.request?.abort();
+  list.request?.abort();
   const request = new AbortController();
-  state.request = request;
+  list.request = request;
   ui.loadMore.disabled = true;
   ui.list.setAttribute("aria-busy", "true");
-  if (!state.loaded) {
-    ui.status.textContent = "Loading emails…";
+  if (!list.loaded || (!more && !refresh)) {
+    ui.status.textContent = list.query ? "Searching…" : "Loading emails…";
   }
   try {
-    const page = await getJSON(more ? state.next : urls.emails, { signal: request.signal });
-    merge(page.emails);
-    // A first page leaves the cursor of pages already loaded alone.
-    if (more || !state.loaded) {
-      state.next = page.next;
+    const page = await getJSON(more ? list.next : listUrl(), { signal: request.signal });
+    const threads = page.email_threads ?? [];
+    if (more || refresh) {
+      merge(threads);
+    } else {
+      list.threads = [...threads].sort(compareThreads);
     }
-    state.loaded = true;
-    renderList();
+    if (more || !refresh || !list.next) {
+      list.next = page.next;
+    }
+    list.loaded = true;
+    renderThreadList();
   } catch (error) {
     if (error.name !== "AbortError") {
       ui.status.textContent = error.message;
     }
   } finally {
-    if (state.request === request) {
-      state.request = null;
+    if (list.request === request) {
+      list.request = null;
       ui.loadMore.disabled = false;
       ui.list.setAttribute("aria-busy", "false");
     }
   }
 }
 
-async function fetchDetail(id) {
-  state.detailRequest?.abort();
-  const request = new AbortController();
-  state.detailRequest = request;
-  try {
-    const email = await getJSON(urls.email(id), { signal: request.signal });
-    if (state.selectedId === id) {
-      state.email = newer(state.email, email);
-      // Events are only in the detail: keep the fetched ones even if a pushed copy of the
-      // email was newer.
-      state.email.events = email.events;
-      renderDetail();
-    }
-    merge([email]);
-    renderList();
-  } catch (error) {
-    if (error.name !== "AbortError" && state.selectedId === id) {
-      ui.detail.replaceChildren(h("p", { className: "form-error" }, error.message));
-    }
-  } finally {
-    if (state.detailRequest === request) {
-      state.detailRequest = null;
-    }
+function matchesSearch(thread) {
+  if (!list.query) {
+    return true;
   }
+  const needle = list.query.toLowerCase();
+  return [thread.subject, thread.preview, thread.contact?.name, ...(thread.participants ?? [])]
+    .filter(Boolean)
+    .some((text) => text.toLowerCase().includes(needle));
 }
 
-export function openEmail(id) {
-  state.selectedId = id;
-  const known = state.emails.find((email) => email.id === id);
-  state.email = known ? { ...known, events: null } : null;
-  ui.view.dataset.pane = "detail";
-  if (!state.email) {
-    ui.empty.hidden = true;
-    ui.detailView.hidden = false;
-    ui.title.textContent = "Email";
-    ui.subtitle.textContent = "";
-    ui.badge.hidden = true;
-    ui.detail.replaceChildren(h("p", { className: "muted" }, "Loading email…"));
-  } else {
-    renderDetail();
-  }
-  renderList();
-  if (narrowScreen.matches) {
-    ui.title.focus();
-  }
-  return fetchDetail(id);
-}
-
-export function closeEmail() {
-  const previous = state.selectedId;
-  state.detailRequest?.abort();
-  state.selectedId = null;
-  state.email = null;
-  ui.view.dataset.pane = "list";
-  renderDetail();
-  renderList();
-  if (previous) {
-    ui.list.querySelector(`[data-email-id="${CSS.escape(previous)}"]`)?.focus();
-  }
-}
-
-// A pushed email (email.created / email.updated), or one this page just sent.
-export function upsertEmail(email) {
-  if (state.selectedId === email.id && state.email) {
-    const events = state.email.events;
-    state.email = newer(state.email, email);
-    state.email.events = events;
-    renderDetail();
-    // Events come only with the detail: fetch it again once a burst of updates settles.
-    clearTimeout(state.refreshTimer);
-    state.refreshTimer = setTimeout(() => fetchDetail(email.id), 300);
-  }
-  if (!state.loaded) {
+// A thread pushed (a new email in it, or read) or answered by a write of this page.
+export function upsertThread(thread) {
+  if (!list.loaded) {
     return; // the first load will show it
   }
-  const known = state.emails.some((item) => item.id === email.id);
-  const last = state.emails.at(-1);
-  if (!known && state.next && last && compareEmails(email, last) > 0) {
-    return; // older than what is loaded: "Load more" brings it
+  const known = list.threads.some((item) => item.id === thread.id);
+  const last = list.threads.at(-1);
+  if (!known && (!matchesSearch(thread) || (list.next && last && compareThreads(thread, last) > 0))) {
+    return; // not in this search, or older than what is loaded: "Load more" brings it
   }
-  merge([email]);
-  renderList();
+  merge([thread]);
+  renderThreadList();
 }
 
-// After a reconnection: the first page again, and the open email with its events.
-export async function catchUpEmails() {
-  const work = [];
-  if (state.loaded) {
-    work.push(load());
-  }
-  if (state.selectedId) {
-    work.push(fetchDetail(state.selectedId));
-  }
-  await Promise.allSettled(work);
+export function threadById(id) {
+  return list.threads.find((thread) => thread.id === id) ?? null;
+}
+
+export function selectThread(id) {
+  list.selectedId = id;
+  renderThreadList();
+}
+
+export function focusThread(id) {
+  ui.list.querySelector(`[data-thread-id="${CSS.escape(id)}"]`)?.focus();
 }
 
 export function showEmails() {
-  if (!state.loaded && !state.request) {
-    load();
+  if (!list.loaded && !list.request) {
+    loadThreads();
   }
 }
 
-export function selectedEmailId() {
-  return state.selectedId;
+// After a reconnection: the first page again.
+export function catchUpThreads() {
+  return list.loaded ? loadThreads({ refresh: true }) : Promise.resolve();
 }
 
-export function setupEmails() {
-  loadOnScroll(ui.loadMore, ui.scroll, () => load({ more: true }));
-  ui.loadMore.addEventListener("click", () => load({ more: true }));
+function applySearch() {
+  clearTimeout(list.searchTimer);
+  const query = ui.search.value.trim();
+  if (query !== list.query) {
+    list.query = query;
+    loadThreads();
+  }
+}
+
+// isReading(): whether the open thread is on screen (its unread count is then 0).
+export function setupEmails({ isReading }) {
+  list.isReading = isReading;
+  loadOnScroll(ui.loadMore, ui.scroll, () => loadThreads({ more: true }));
+  ui.loadMore.addEventListener("click", () => loadThreads({ more: true }));
+  ui.search.addEventListener("input", () => {
+    clearTimeout(list.searchTimer);
+    list.searchTimer = setTimeout(applySearch, 250);
+  });
+  ui.searchForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    applySearch();
+  });
 }

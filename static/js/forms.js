@@ -44,6 +44,20 @@ export function showErrors(form, error) {
   firstInvalid?.focus();
 }
 
+// The API's sentences name its fields ("'phones' is not a valid phone number"); a form
+// that speaks to people puts its own words in their place: `words` maps a field's name to
+// what a person calls it ("The number").
+export function readableError(error, words) {
+  const reword = (text) =>
+    text
+      .replace(/'([a-z_]+)'/g, (quoted, name) => words[name]?.toLowerCase() ?? quoted)
+      .replace(/(^|[.!?]\s+)([a-z])/g, (_, start, letter) => start + letter.toUpperCase());
+  const fields = Object.fromEntries(
+    Object.entries(error.fields ?? {}).map(([name, messages]) => [name, messages.map(reword)]),
+  );
+  return { message: reword(error.message), fields, status: error.status };
+}
+
 export function setBusy(form, busy) {
   form.setAttribute("aria-busy", busy ? "true" : "false");
   for (const button of form.querySelectorAll("button[type=submit]")) {

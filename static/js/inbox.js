@@ -7,36 +7,63 @@
 //                     with thread-header.js, composer.js (the reply box) and replies.js
 //   new-message.js    the new-conversation dialog
 //   compose-email.js  the compose-email dialog
-//   emails.js         the Emails view (render-email.js draws it)
+//   contact-panel.js  the contact beside the thread (render-contact.js draws it), with
+//                     contact-merge.js (the merge dialog)
+//   contacts-import.js the dialog that loads contacts from a CSV file
+//   emails.js         the Emails view's thread list, and email-thread.js the open thread
+//                     (render-email.js draws both; email-frame.js shows HTML safely)
 //   routing.js        which view and what is open, in the address bar
 //   live-events.js    live updates over live.js's websocket
 //
 // They share state.js (the state, and how records merge into it), page.js, paging.js,
-// render.js, forms.js, api.js and segments.js, and none of them depends on this module.
+// render.js, forms.js, api.js, attachments.js and segments.js, and none of them depends on
+// this module. The contact panel and dialogs reach the rest of the screen only through the
+// hooks given to them here.
 
 // Static imports end with ";" so that collectstatic can give them hashed names
 // (ManifestStaticFilesStorage.support_js_module_import_aggregation). Its pattern also
 // starts at that keyword inside a comment, then leaves the whole match alone: no module's
 // comments use the keyword as a word, or the statement after it keeps its unhashed name.
-import { setupComposeEmail } from "./compose-email.js";
 import { setupComposer } from "./composer.js";
-import { setupEmails } from "./emails.js";
-import { loadConversations, setupList } from "./list.js";
+import { setupContactMerge } from "./contact-merge.js";
+import { currentContact, reloadContact, setupContactPanel } from "./contact-panel.js";
+import { setupContactsImport } from "./contacts-import.js";
+import { composeFrom, setupComposeEmail } from "./compose-email.js";
+import { isReadingThread, setupEmailThread } from "./email-thread.js";
+import { loadThreads, setupEmails } from "./emails.js";
+import { loadConversations, renameContact, setupList } from "./list.js";
 import { startLiveUpdates } from "./live-events.js";
 import { setupNewMessage, updateNewConversationCounter } from "./new-message.js";
 import { root } from "./page.js";
 import { setupReplies } from "./replies.js";
-import { followUrl, setupRouting } from "./routing.js";
+import { followUrl, goToConversation, goToEmailThread, setupRouting } from "./routing.js";
 import { setupThread } from "./thread.js";
 
-setupEmails();
+setupEmails({ isReading: isReadingThread });
+setupEmailThread({ compose: composeFrom });
 setupList();
 setupThread();
 setupRouting();
 setupReplies();
 setupComposer();
 setupNewMessage();
-setupComposeEmail();
+// A new email starts a thread, a reply moves one up: the list's first page again.
+setupComposeEmail({ onSent: () => loadThreads({ refresh: true }) });
+setupContactPanel({
+  onContactChanged: renameContact,
+  onOpenItem: ({ channel, id }) =>
+    channel === "email" ? goToEmailThread(id) : goToConversation(id),
+});
+setupContactMerge({
+  currentContact,
+  onMerged: (contact) => {
+    reloadContact(contact);
+    renameContact(contact);
+    // The other contact's conversations now name this one.
+    loadConversations({ refresh: true });
+  },
+});
+setupContactsImport({ onImported: () => loadConversations({ refresh: true }) });
 
 updateNewConversationCounter();
 loadConversations();

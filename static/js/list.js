@@ -136,7 +136,12 @@ export async function loadConversations({ more = false, refresh = false } = {}) 
 
 function textMatches(conversation, query) {
   const needle = query.toLowerCase();
-  return [conversation.reply_to, conversation.own_contact, conversation.preview]
+  return [
+    conversation.contact?.name,
+    conversation.reply_to,
+    conversation.own_contact,
+    conversation.preview,
+  ]
     .filter(Boolean)
     .some((text) => text.toLowerCase().includes(needle));
 }
@@ -233,6 +238,18 @@ export function upsertConversation(incoming, { message = null } = {}) {
   state.conversations = mergeConversations(state.conversations, [conversation]);
   renderList();
   setListStatus(emptyListText());
+}
+
+// A contact renamed (the contact panel): every conversation with them shows the new name.
+export function renameContact(contact) {
+  const named = (conversation) =>
+    conversation?.contact?.id === contact.id
+      ? { ...conversation, contact: { ...conversation.contact, name: contact.name } }
+      : conversation;
+  state.conversations = state.conversations.map(named);
+  state.conversation = named(state.conversation);
+  renderList();
+  renderThreadHeader();
 }
 
 export async function refreshConversation(id) {

@@ -6,10 +6,12 @@
 // a websocket at all, everything still works over HTTP and the page polls now and then.
 
 import { reportOutcome } from "./compose-email.js";
-import { catchUpEmails, upsertEmail } from "./emails.js";
+import { catchUpThread as catchUpEmailThread, upsertThreadEmail } from "./email-thread.js";
+import { catchUpThreads, upsertThread } from "./emails.js";
 import { loadConversations, upsertConversation } from "./list.js";
 import { connectLive, liveUrl } from "./live.js";
-import { byId, root } from "./page.js";
+import { byId, root, showToast } from "./page.js";
+import { partyLabel } from "./render.js";
 import { catchUpThread, upsertMessage } from "./thread.js";
 
 // Without a websocket (a proxy that refuses upgrades), the page still catches up this often.
@@ -35,14 +37,32 @@ function handleEvent(event) {
       break;
     case "email.created":
     case "email.updated":
+      if (event.thread) {
+        upsertThread(event.thread);
+      }
       if (event.email) {
-        upsertEmail(event.email);
+        upsertThreadEmail(event.email, { created: event.type === "email.created" });
         reportOutcome(event.email);
+        if (event.type === "email.created" && event.email.direction === "inbound") {
+          announceEmail(event.email, event.thread);
+        }
+      }
+      break;
+    case "email_thread.updated":
+      if (event.thread) {
+        upsertThread(event.thread);
       }
       break;
     default:
       break; // an event this page does not know yet
   }
+}
+
+// A received email is news wherever the person is: say who it is from, by name once the
+// contact has one.
+function announceEmail(email, thread) {
+  const who = partyLabel(thread?.contact, email.from_email).title;
+  showToast(`New email from ${who}: ${email.subject || "(no subject)"}`);
 }
 
 const LIVE_TEXT = {
@@ -60,9 +80,14 @@ function setLiveState(liveState) {
 }
 
 // After a (re)connection: what changed while the page was not listening. The list's first
-// page, the Emails view's, and the open thread's newest messages.
+// page, the Emails view's, the open thread's newest messages and the open email thread.
 async function catchUp() {
-  const work = [loadConversations({ refresh: true }), catchUpEmails(), ...catchUpThread()];
+  const work = [
+    loadConversations({ refresh: true }),
+    catchUpThreads(),
+    catchUpEmailThread(),
+    ...catchUpThread(),
+  ];
   await Promise.allSettled(work);
 }
 

@@ -20,8 +20,18 @@ export const urls = {
   sendEmail: root.dataset.sendEmailUrl,
   emails: root.dataset.emailsUrl,
   email: (id) => withId(root.dataset.emailUrl, "EMAIL_ID", id),
+  emailThreads: root.dataset.emailThreadsUrl,
+  emailThread: (id) => withId(root.dataset.emailThreadUrl, "THREAD_ID", id),
+  emailThreadRead: (id) => withId(root.dataset.emailThreadReadUrl, "THREAD_ID", id),
+  contacts: root.dataset.contactsUrl,
+  contact: (id) => withId(root.dataset.contactUrl, "CONTACT_ID", id),
+  contactTimeline: (id) => withId(root.dataset.contactTimelineUrl, "CONTACT_ID", id),
+  contactMerge: (id) => withId(root.dataset.contactMergeUrl, "CONTACT_ID", id),
+  contactsImport: root.dataset.contactsImportUrl,
 };
 export const BODY_MAX_LENGTH = Number(root.dataset.bodyMaxLength);
+// The stylesheet of the frames email HTML is shown in (a hashed name once collected).
+export const EMAIL_FRAME_CSS = root.dataset.emailFrameCss;
 export const narrowScreen = window.matchMedia("(max-width: 720px)");
 
 const toast = byId("toast");

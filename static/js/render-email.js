@@ -1,9 +1,14 @@
-// How the Emails view draws emails: an item of its list, and one email's details with the
-// provider's delivery events.
+// How the Emails view draws: a thread in the list (who, subject, preview, time, unread
+// count), and one email of an open thread (who wrote to whom, its HTML in a sandboxed
+// frame or its text, attachments, delivery status and events, Reply, Reply all, Forward).
 
-import { fullTime, h, listTime, timeElement } from "./render.js";
+import { attachmentList } from "./attachments.js";
+import { emailFrame } from "./email-frame.js";
+import { avatar } from "./render-list.js";
+import { fullTime, h, listTime, partyLabel, timeElement } from "./render.js";
 
 const EMAIL_STATUS_LABELS = {
+  scheduled: "Scheduled",
   queued: "Queued",
   sending: "Sending",
   sent: "Sent",
@@ -11,6 +16,8 @@ const EMAIL_STATUS_LABELS = {
   bounced: "Bounced",
   dropped: "Dropped",
   failed: "Failed",
+  canceled: "Canceled",
+  received: "Received",
 };
 
 export function emailStatusLabel(status) {
@@ -22,72 +29,89 @@ export function emailStatusBadge(status) {
   return h("span", { className }, emailStatusLabel(status));
 }
 
-export function emailItem(email, { selected = false } = {}) {
+export function threadParty(thread) {
+  return partyLabel(thread.contact, thread.participants?.[0] ?? "");
+}
+
+function unreadBadge(count) {
+  return [
+    h("span", { className: "unread-badge", hidden: count === 0 }, String(count)),
+    h(
+      "span",
+      { className: "visually-hidden", hidden: count === 0 },
+      count === 1 ? " unread email" : " unread emails",
+    ),
+  ];
+}
+
+export function threadItem(thread, { selected = false } = {}) {
+  const party = threadParty(thread);
+  const unread = Math.max(0, Number(thread.unread_count) || 0);
+  const count = Number(thread.message_count) || 0;
   return h(
     "li",
     {},
     h(
       "a",
       {
-        className: "email-item",
-        href: `?view=emails&e=${encodeURIComponent(email.id)}`,
-        "data-email-id": email.id,
-        "data-status": email.status,
+        className: `conversation email-item${unread ? " is-unread" : ""}`,
+        href: `?view=emails&t=${encodeURIComponent(thread.id)}`,
+        "data-thread-id": thread.id,
         "aria-current": selected ? "true" : null,
       },
+      avatar(thread.participants?.[0] ?? "", party.detail ? party.title : ""),
       h(
         "span",
-        { className: "conversation-top" },
-        h("span", { className: "conversation-name" }, email.to_email),
-        timeElement(email.timestamp, listTime(email.timestamp)),
-      ),
-      h(
-        "span",
-        { className: "conversation-bottom" },
-        h("span", { className: "conversation-preview" }, email.subject),
-        emailStatusBadge(email.status),
+        { className: "conversation-main" },
+        h(
+          "span",
+          { className: "conversation-top" },
+          h("span", { className: "conversation-name" }, party.title),
+          count > 1 ? h("span", { className: "thread-count", title: `${count} emails` }, String(count)) : null,
+          timeElement(thread.last_message_at, listTime(thread.last_message_at)),
+        ),
+        party.detail ? h("span", { className: "conversation-number" }, party.detail) : null,
+        h("span", { className: "email-subject" }, thread.subject || "(no subject)"),
+        h(
+          "span",
+          { className: "conversation-bottom" },
+          h("span", { className: "conversation-preview" }, thread.preview),
+          unreadBadge(unread),
+        ),
       ),
     ),
   );
 }
 
-function detailRow(label, value) {
-  const empty = value === null || value === undefined || value === "";
-  if (empty || (Array.isArray(value) && !value.length)) {
-    return null;
-  }
-  return [h("dt", {}, label), h("dd", {}, value)];
+function sender(email) {
+  const name = email.from_name?.trim();
+  return name ? `${name} <${email.from_email}>` : email.from_email;
 }
 
-// The HTML part is shown as its source, never rendered: it is user content.
-export function emailDetail(email) {
+function fieldRow(label, value) {
+  if (!value || (Array.isArray(value) && !value.length)) {
+    return null;
+  }
+  return [h("dt", {}, label), h("dd", {}, Array.isArray(value) ? value.join(", ") : value)];
+}
+
+function deliveryEvents(email) {
   const events = Array.isArray(email.events) ? email.events : null;
-  return [
+  return h(
+    "details",
+    { className: "email-delivery", "data-delivery-of": email.id, open: email.eventsOpen || null },
+    h("summary", {}, "Delivery details"),
     h(
       "dl",
       { className: "email-fields" },
-      detailRow("From", email.from_email),
-      detailRow("To", email.to_email),
-      detailRow("Cc", (email.cc ?? []).join(", ")),
-      detailRow("Bcc", (email.bcc ?? []).join(", ")),
-      detailRow("Reply-To", email.reply_to),
-      detailRow("Status", emailStatusLabel(email.status)),
-      detailRow("Error", email.error_message),
-      detailRow("Queued", fullTime(email.timestamp)),
-      detailRow("Sent", fullTime(email.sent_at)),
-      detailRow("Delivered", fullTime(email.delivered_at)),
+      fieldRow("Status", emailStatusLabel(email.status)),
+      fieldRow("Error", email.error_message),
+      fieldRow("Bcc", email.bcc),
+      fieldRow("Reply-To", email.reply_to),
+      fieldRow("Queued", fullTime(email.timestamp)),
+      fieldRow("Sent", fullTime(email.sent_at)),
+      fieldRow("Delivered", fullTime(email.delivered_at)),
     ),
-    h("h3", { className: "detail-heading" }, "Message"),
-    h("pre", { className: "email-body" }, email.body || "(no text part)"),
-    email.html_content
-      ? h(
-          "details",
-          { className: "email-html" },
-          h("summary", {}, "HTML part (source)"),
-          h("pre", { className: "email-body code" }, email.html_content),
-        )
-      : null,
-    h("h3", { className: "detail-heading" }, "Delivery events"),
     events === null
       ? h("p", { className: "muted" }, "Loading events…")
       : events.length
@@ -105,5 +129,88 @@ export function emailDetail(email) {
             ),
           )
         : h("p", { className: "muted" }, "No events from the provider yet."),
-  ];
+  );
+}
+
+function imagesBar(count) {
+  return h(
+    "div",
+    { className: "images-bar", role: "note" },
+    h(
+      "span",
+      {},
+      `${count} remote ${count === 1 ? "image" : "images"} blocked, so the sender cannot tell ` +
+        "when this email was read.",
+    ),
+    h(
+      "button",
+      { type: "button", className: "button button-small", "data-action": "show-images" },
+      "Show images",
+    ),
+  );
+}
+
+function emailBody(email) {
+  if (email.html_content_safe) {
+    return [
+      email.remote_images_blocked > 0 ? imagesBar(email.remote_images_blocked) : null,
+      emailFrame(email.html_content_safe, { title: `Email: ${email.subject || "(no subject)"}` }),
+    ];
+  }
+  return h("pre", { className: "email-body" }, email.body || "(no text)");
+}
+
+function actionButton(action, label) {
+  return h("button", { type: "button", className: "button button-small", "data-action": action }, label);
+}
+
+// One email of the open thread. `email` is a ThreadEmail from the API, with `events` once
+// its delivery events were fetched.
+export function threadEmail(email) {
+  const inbound = email.direction === "inbound";
+  // Inline (cid:) images already show in the HTML.
+  const files = (email.attachments ?? []).filter(
+    (file) => !(file.content_id && email.html_content_safe),
+  );
+  return h(
+    "li",
+    {
+      className: `thread-email ${inbound ? "is-inbound" : "is-outbound"}`,
+      "data-email-id": email.id,
+      "data-status": email.status,
+      "data-direction": email.direction,
+    },
+    h(
+      "article",
+      { "aria-label": `Email from ${email.from_name || email.from_email}` },
+      h(
+        "header",
+        { className: "thread-email-header" },
+        h(
+          "p",
+          { className: "thread-email-from" },
+          h("strong", {}, sender(email)),
+          timeElement(email.timestamp, listTime(email.timestamp)),
+        ),
+        h(
+          "dl",
+          { className: "email-fields email-recipients" },
+          fieldRow("To", email.to_email),
+          fieldRow("Cc", email.cc),
+          email.subject ? fieldRow("Subject", email.subject) : null,
+        ),
+        inbound ? null : emailStatusBadge(email.status),
+      ),
+      h("div", { className: "thread-email-body" }, emailBody(email)),
+      attachmentList(files),
+      h(
+        "footer",
+        { className: "thread-email-actions" },
+        actionButton("reply", "Reply"),
+        actionButton("reply-all", "Reply all"),
+        actionButton("forward", "Forward"),
+      ),
+      inbound ? null : deliveryEvents(email),
+    ),
+  );
 }

@@ -1,13 +1,13 @@
-// How the conversation list draws one conversation: avatar, name, time, preview, unread
-// count and channel.
+// How the conversation list draws one conversation: avatar, name (the contact's, with the
+// number beneath it), time, preview, unread count and channel.
 
 import {
   channelBadge,
-  displayContact,
   h,
   icon,
   isPhoneNumber,
   listTime,
+  partyLabel,
   timeElement,
 } from "./render.js";
 
@@ -27,9 +27,11 @@ function initials(name) {
   return letters.join("").toUpperCase() || "?";
 }
 
-export function avatar(contact) {
-  const content = isPhoneNumber(contact) ? icon(PHONE_ICON) : initials(contact);
-  return h("span", { className: `avatar avatar-hue-${hue(contact)}`, "aria-hidden": "true" }, content);
+// `address` colours it (the same person keeps a colour when named); `name` gives initials.
+export function avatar(address, name = "") {
+  const label = name || address;
+  const content = isPhoneNumber(label) ? icon(PHONE_ICON) : initials(label);
+  return h("span", { className: `avatar avatar-hue-${hue(address)}`, "aria-hidden": "true" }, content);
 }
 
 // The count only; the words for screen readers sit beside it, so that the badge's text
@@ -48,6 +50,7 @@ function unreadBadge(count) {
 export function conversationItem(conversation, { selected = false } = {}) {
   const id = conversation.conversation_id;
   const unread = Math.max(0, Number(conversation.unread_count) || 0);
+  const party = partyLabel(conversation.contact, conversation.reply_to);
   const link = h(
     "a",
     {
@@ -56,16 +59,17 @@ export function conversationItem(conversation, { selected = false } = {}) {
       "data-conversation-id": id,
       "aria-current": selected ? "true" : null,
     },
-    avatar(conversation.reply_to),
+    avatar(conversation.reply_to, party.detail ? party.title : ""),
     h(
       "span",
       { className: "conversation-main" },
       h(
         "span",
         { className: "conversation-top" },
-        h("span", { className: "conversation-name" }, displayContact(conversation.reply_to)),
+        h("span", { className: "conversation-name" }, party.title),
         timeElement(conversation.last_message_date, listTime(conversation.last_message_date)),
       ),
+      party.detail ? h("span", { className: "conversation-number" }, party.detail) : null,
       h(
         "span",
         { className: "conversation-bottom" },

@@ -1,6 +1,7 @@
 // How the thread draws messages: bubbles, attachments, delivery status, the reasons for a
 // failure and the Retry and Discard buttons, with a separator before each new day.
 
+import { attachmentList } from "./attachments.js";
 import { clockTime, dayLabel, displayContact, h, startOfDay, timeElement } from "./render.js";
 import { FAILED_STATUSES } from "./state.js";
 
@@ -45,20 +46,6 @@ export function statusMark(message, errorId = null) {
   );
 }
 
-// Media URLs come from the provider's webhook: only http(s) ever becomes a link or an
-// image, and only https or this site's own images are drawn (the CSP allows no others).
-function mediaUrl(raw) {
-  if (typeof raw !== "string" || !raw) {
-    return null;
-  }
-  try {
-    const url = new URL(raw, window.location.href);
-    return url.protocol === "https:" || url.protocol === "http:" ? url : null;
-  } catch {
-    return null;
-  }
-}
-
 function mediaKind(contentType) {
   const [kind, subtype = ""] = contentType.split("/");
   if (kind === "video") {
@@ -76,38 +63,35 @@ function mediaKind(contentType) {
   return "File";
 }
 
-function mediaItem(item, index, message) {
-  const url = mediaUrl(item?.url);
-  const contentType = typeof item?.content_type === "string" ? item.content_type : "";
-  if (!url) {
-    return h("span", { className: "media-missing" }, "Attachment unavailable");
-  }
-  const drawable = url.protocol === "https:" || url.origin === window.location.origin;
-  if (contentType.startsWith("image/") && drawable) {
-    const image = h("img", {
-      src: item.url,
-      alt: `Image ${index + 1} from ${displayContact(message.from_contact)}`,
-      decoding: "async",
-    });
-    image.addEventListener("error", () => image.classList.add("is-broken"), { once: true });
-    return image;
-  }
-  const label = `${mediaKind(contentType)} attachment${contentType ? ` (${contentType})` : ""}`;
-  return h("a", { href: item.url, target: "_blank", rel: "noopener noreferrer" }, label);
-}
-
-function mediaList(message) {
+// An inbound MMS's media are shown from Hatch's copies (`attachments`, /files/...) once
+// the worker has downloaded them. Twilio's own URLs (`media`) need its credentials and are
+// never drawn or linked: until the copies are in, and for any that could not be
+// downloaded (`media_status` "failed"), each missing item shows what it is, in words.
+function missingMedia(message) {
   const media = Array.isArray(message.media) ? message.media : [];
-  if (!media.length) {
+  const stored = Array.isArray(message.attachments) ? message.attachments.length : 0;
+  const missing = media.slice(stored);
+  if (!missing.length) {
     return null;
   }
+  const downloading = message.media_status === "pending";
   return h(
     "ul",
     {
       className: "media",
-      "aria-label": media.length === 1 ? "Attachment" : `${media.length} attachments`,
+      "aria-label": missing.length === 1 ? "Attachment" : `${missing.length} attachments`,
     },
-    media.map((item, index) => h("li", {}, mediaItem(item, index, message))),
+    missing.map((item) => {
+      const contentType = typeof item?.content_type === "string" ? item.content_type : "";
+      const kind = mediaKind(contentType);
+      return h(
+        "li",
+        {},
+        downloading
+          ? h("span", { className: "media-missing media-downloading" }, `${kind}: downloading…`)
+          : h("span", { className: "media-missing" }, `${kind} unavailable`),
+      );
+    }),
   );
 }
 
@@ -124,8 +108,12 @@ export function messageItem(message) {
   const errorId = `message-error-${message.id}`;
   const error = notSent ? message.error : providerFailed ? errorText(message) : "";
   const canRetry = notSent || (outbound && status === "failed" && message.type === "sms");
+  // Files Hatch stored (sent, or downloaded from the provider) are shown from Hatch;
+  // media still downloading, or lost, as placeholders (missingMedia).
+  const stored = Array.isArray(message.attachments) && message.attachments.length > 0;
+  const media = missingMedia(message);
   const hideBody =
-    message.body === MEDIA_PLACEHOLDER && Array.isArray(message.media) && message.media.length > 0;
+    !message.body || (message.body === MEDIA_PLACEHOLDER && (stored || media !== null));
   const classes = [
     "message",
     outbound ? "message-outbound" : "message-inbound",
@@ -141,7 +129,8 @@ export function messageItem(message) {
       "data-direction": outbound ? "outbound" : "inbound",
     },
     hideBody ? null : h("div", { className: "bubble" }, message.body),
-    mediaList(message),
+    stored ? attachmentList(message.attachments) : null,
+    media,
     h(
       "div",
       { className: "message-meta" },

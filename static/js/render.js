@@ -170,7 +170,16 @@ export function displayContact(contact) {
   return match ? `+1 (${match[1]}) ${match[2]}-${match[3]}` : contact;
 }
 
-const CHANNEL_LABELS = { sms: "SMS", internal: "Internal" };
+// Who a conversation or thread is with: the contact's name, with the number or address
+// beneath it; the number or address alone while the contact has no name.
+export function partyLabel(contact, address) {
+  const name = typeof contact?.name === "string" ? contact.name.trim() : "";
+  return name
+    ? { title: name, detail: displayContact(address) }
+    : { title: displayContact(address), detail: "" };
+}
+
+const CHANNEL_LABELS = { sms: "SMS", internal: "Internal", email: "Email" };
 
 export function channelLabel(channel) {
   return CHANNEL_LABELS[channel] ?? channel;

@@ -3,7 +3,7 @@
 // queue again a message the provider failed.
 
 import { postJSON } from "./api.js";
-import { replyBox, updateReplyCounter } from "./composer.js";
+import { replyBox, replyFiles, replyLimits, updateReplyCounter } from "./composer.js";
 import { clearErrors, showErrors, temporaryId } from "./forms.js";
 import { refreshConversation } from "./list.js";
 import { BODY_MAX_LENGTH, urls } from "./page.js";
@@ -35,11 +35,10 @@ async function deliver(reply) {
   redrawIfOpen(reply.conversation_id, "bottom");
   try {
     // "from" keeps the reply in this thread: a conversation is keyed on both contacts.
-    const result = await postJSON(
-      urls.sendMessage,
-      { to: reply.to_contact, from: reply.from_contact, body: reply.body },
-      { idempotencyKey: reply.id },
-    );
+    const fields = { to: reply.to_contact, from: reply.from_contact, body: reply.body };
+    const result = await postJSON(urls.sendMessage, sendBody(fields, reply.files), {
+      idempotencyKey: reply.id,
+    });
     forgetReply(reply);
     if (result.message?.conversation_id === state.selectedId) {
       state.messages = mergeMessages(state.messages, [result.message]);
@@ -54,11 +53,27 @@ async function deliver(reply) {
   }
 }
 
+// With files, an MMS: multipart, each file as one "media" part.
+function sendBody(fields, files) {
+  if (!files.length) {
+    return fields;
+  }
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    form.append(name, value);
+  }
+  for (const file of files) {
+    form.append("media", file, file.name);
+  }
+  return form;
+}
+
 function sendReply(event) {
   event.preventDefault();
   const conversation = state.conversation;
   const body = replyBox.body.value;
-  if (!conversation || !body.trim()) {
+  const files = replyFiles.files;
+  if (!conversation || (!body.trim() && !files.length)) {
     return;
   }
   clearErrors(replyBox.form);
@@ -66,6 +81,11 @@ function sendReply(event) {
     showErrors(replyBox.form, {
       message: `This message is too long to send: at most ${BODY_MAX_LENGTH} characters.`,
     });
+    return;
+  }
+  const problem = replyFiles.problem(replyLimits());
+  if (problem) {
+    showErrors(replyBox.form, { message: problem });
     return;
   }
   const id = conversation.conversation_id;
@@ -80,11 +100,21 @@ function sendReply(event) {
     status: "pending",
     timestamp: new Date().toISOString(),
     media: [],
+    files,
+    // Shown while it is on its way: names and sizes, no link yet.
+    attachments: files.map((file) => ({
+      filename: file.name,
+      content_type: file.type,
+      size: file.size,
+      url: null,
+    })),
     error: "",
     sentAt: performance.now(),
   };
   state.outgoing.set(id, [...outgoingOf(id), reply]);
   state.drafts.delete(id);
+  state.draftFiles.delete(id);
+  replyFiles.clear();
   replyBox.body.value = "";
   updateReplyCounter();
   setThreadStatus("");

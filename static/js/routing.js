@@ -1,9 +1,10 @@
 // Routing: which view shows (Conversations or Emails) and what is open in it, kept in the
-// address bar as ?c=<conversation id>, or ?view=emails (and &e=<email id>), so that Back,
-// Forward, reloads and links all land where they should. Clicks on the lists' links, the
+// address bar as ?c=<conversation id>, or ?view=emails (and &t=<email thread id>), so that
+// Back, Forward, reloads and links all land where they should. Clicks on the lists' links, the
 // back buttons and the view buttons come here, since each of them moves in the history.
 
-import { closeEmail, emailList, openEmail, selectedEmailId, showEmails } from "./emails.js";
+import { closeThread, openThread, openThreadId } from "./email-thread.js";
+import { emailList, showEmails } from "./emails.js";
 import { conversationList, upsertConversation } from "./list.js";
 import { byId, root } from "./page.js";
 import { state } from "./state.js";
@@ -22,20 +23,26 @@ function currentUrl() {
   return {
     section: params.get("view") === "emails" ? "emails" : "conversations",
     conversation: params.get("c"),
-    email: params.get("e"),
+    emailThread: params.get("t"),
   };
 }
 
 // Opened from a link (or just started): Back returns to the list.
 export function goToConversation(id) {
   history.pushState({ conversationId: id, fromList: true }, "", `?c=${encodeURIComponent(id)}`);
+  if (state.section !== "conversations") {
+    showSection("conversations");
+  }
   return openConversation(id);
 }
 
-function goToEmail(id) {
-  const url = `?view=emails&e=${encodeURIComponent(id)}`;
-  history.pushState({ emailId: id, fromList: true }, "", url);
-  openEmail(id);
+export function goToEmailThread(id) {
+  const url = `?view=emails&t=${encodeURIComponent(id)}`;
+  history.pushState({ threadId: id, fromList: true }, "", url);
+  if (state.section !== "emails") {
+    showSection("emails");
+  }
+  return openThread(id);
 }
 
 export function showSection(section, { focus = false } = {}) {
@@ -68,8 +75,8 @@ function navigateTo(section) {
     return;
   }
   if (section === "emails") {
-    const id = selectedEmailId();
-    history.pushState({}, "", id ? `?view=emails&e=${encodeURIComponent(id)}` : "?view=emails");
+    const id = openThreadId();
+    history.pushState({}, "", id ? `?view=emails&t=${encodeURIComponent(id)}` : "?view=emails");
   } else {
     const id = state.selectedId;
     history.pushState({}, "", id ? `?c=${encodeURIComponent(id)}` : window.location.pathname);
@@ -81,10 +88,10 @@ export function followUrl() {
   const target = currentUrl();
   showSection(target.section);
   if (target.section === "emails") {
-    if (!target.email) {
-      closeEmail();
-    } else if (target.email !== selectedEmailId()) {
-      openEmail(target.email);
+    if (!target.emailThread) {
+      closeThread();
+    } else if (target.emailThread !== openThreadId()) {
+      openThread(target.emailThread);
     }
     return;
   }
@@ -117,12 +124,12 @@ export function setupRouting() {
     }
   });
   emailList.addEventListener("click", (event) => {
-    const link = event.target.closest("a[data-email-id]");
+    const link = event.target.closest("a[data-thread-id]");
     if (!link || !plainClick(event)) {
       return;
     }
     event.preventDefault();
-    goToEmail(link.dataset.emailId);
+    goToEmailThread(link.dataset.threadId);
   });
   ui.backButton.addEventListener("click", () => {
     if (history.state?.fromList) {
@@ -137,7 +144,7 @@ export function setupRouting() {
       history.back();
     } else {
       history.pushState({}, "", "?view=emails");
-      closeEmail();
+      closeThread();
     }
   });
   for (const button of ui.sectionButtons) {

@@ -27,6 +27,7 @@ export const state = {
   reading: new Set(), // conversation ids with a mark-read request in flight
   readAgain: new Set(),
   drafts: new Map(), // unsent replies by conversation, so a reply never follows a switch
+  draftFiles: new Map(), // and the files picked for them
 };
 
 export const FAILED_STATUSES = new Set(["failed", "undelivered"]);

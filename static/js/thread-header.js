@@ -1,11 +1,13 @@
-// The open conversation's header: who it is with, and on which channel.
+// The open conversation's header: who it is with (the contact's name, the number beneath
+// it), and on which channel; the contact panel follows it.
 //
 // Separate from thread.js because the list redraws it whenever it merges a newer copy of
 // the open conversation, and thread.js imports the list.
 
 import { updateReplyCounter } from "./composer.js";
+import { followContact } from "./contact-panel.js";
 import { byId } from "./page.js";
-import { channelLabel, displayContact } from "./render.js";
+import { channelLabel, displayContact, h, partyLabel } from "./render.js";
 import { state } from "./state.js";
 
 export const threadTitle = byId("thread-title");
@@ -18,15 +20,23 @@ export function renderThreadHeader() {
     threadTitle.textContent = "Conversation";
     subtitle.textContent = "";
     channel.hidden = true;
+    followContact(null);
     return;
   }
   const sms = conversation.channel === "sms";
-  threadTitle.textContent = displayContact(conversation.reply_to);
-  subtitle.textContent = sms
+  const party = partyLabel(conversation.contact, conversation.reply_to);
+  threadTitle.textContent = party.title;
+  const how = sms
     ? `SMS from ${displayContact(conversation.own_contact)}`
     : `Internal messages as ${conversation.own_contact}`;
+  // A named contact's number goes beneath the name.
+  subtitle.replaceChildren(
+    ...(party.detail ? [h("span", { className: "thread-number" }, party.detail), " · "] : []),
+    how,
+  );
   channel.className = `badge badge-${conversation.channel}`;
   channel.textContent = channelLabel(conversation.channel);
   channel.hidden = false;
+  followContact(conversation.contact ?? null);
   updateReplyCounter();
 }

@@ -52,7 +52,7 @@ function threadMessages() {
       const retrying = state.retrying.has(message.id);
       return note || retrying ? { ...message, note, retrying } : message;
     });
-  const own = outgoing.map(({ sentAt, ...reply }) => reply);
+  const own = outgoing.map(({ sentAt, files, ...reply }) => reply);
   return [...stored, ...own];
 }
 
@@ -146,6 +146,7 @@ export function closeConversation() {
   state.conversation = null;
   state.messages = [];
   state.threadNext = null;
+  renderThreadHeader();
   ui.threadView.hidden = true;
   ui.threadEmpty.hidden = false;
   root.dataset.view = "list";

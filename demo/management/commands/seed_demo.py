@@ -7,6 +7,9 @@ round trips each, hours for a million messages. On PostgreSQL they are streamed 
 conversation's summary row itself, from messaging.summary's one definition, as storing the
 same messages one by one would have left it; the tests check every summary against its
 messages.
+
+Every phone number and email address of the demo belongs to a named contact (written the
+same way, after the rest), so that the inbox shows people's names.
 """
 
 import itertools
@@ -26,6 +29,7 @@ from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from contacts.models import Contact, ContactPoint, PointKind
 from core.contacts import ContactKind, conversation_id_for, parse_contact
 from core.errors import ApplicationError
 from emails.models import Email, EmailStatus
@@ -44,8 +48,9 @@ BODY_VARIANTS = 400
 # The columns each generated row holds, in order: Django's attnames, which are the column
 # names. Fields left out (none today) would take their database defaults under COPY.
 CONVERSATION_COLUMNS = (
-    "id", "participant_a", "participant_b", "reply_to", "own_contact", "has_phone_numbers",
-    "last_message_at", "last_message_preview", "message_count", "unread_count",
+    "id", "participant_a", "participant_b", "reply_to", "own_contact", "channel",
+    "last_message_at", "last_message_preview", "message_count", "unread_count", "contact_id",
+    "subject",
     "created_at", "updated_at",
 )  # fmt: skip
 SUMMARY_COLUMNS = CONVERSATION_COLUMNS[:-2]  # messaging.summary's; then the row's times
@@ -55,6 +60,8 @@ MESSAGE_COLUMNS = (
     "num_media", "media", "attempt_count", "next_attempt_at", "claimed_at", "sent_by_id",
     "sent_at", "delivered_at", "created_at", "updated_at",
 )  # fmt: skip
+CONTACT_COLUMNS = ("id", "name", "first_name", "time_zone", "notes", "created_at", "updated_at")
+POINT_COLUMNS = ("contact_id", "kind", "value", "position", "created_at")
 # Positions the summary reads back from a message row.
 M_TO, M_FROM, M_BODY, M_DIRECTION, M_CREATED = 2, 3, 4, 6, 20
 NO_MEDIA = "[]"  # jsonb, as COPY's text format spells it
@@ -119,6 +126,24 @@ INTERNAL = [
     "Sure, on it.",
     "Draft of the newsletter is in the shared folder.\n\nComments welcome before {day}.",
 ]
+# Where each demo area code is, so a contact's time zone matches their number.
+AREA_TIME_ZONES = {
+    "415": "America/Los_Angeles", "206": "America/Los_Angeles", "702": "America/Los_Angeles",
+    "213": "America/Los_Angeles", "310": "America/Los_Angeles", "503": "America/Los_Angeles",
+    "619": "America/Los_Angeles", "858": "America/Los_Angeles", "303": "America/Denver",
+    "720": "America/Denver", "312": "America/Chicago", "512": "America/Chicago",
+    "773": "America/Chicago", "212": "America/New_York", "617": "America/New_York",
+    "646": "America/New_York", "718": "America/New_York", "305": "America/New_York",
+    "404": "America/New_York", "202": "America/New_York",
+}  # fmt: skip
+CONTACT_NOTES = [
+    "Prefers texts after 5pm.",
+    "Regular since 2021; ask about the dog.",
+    "VIP: loop in the manager on complaints.",
+    "Allergic to nuts.",
+    "Pays by invoice, net 30.",
+]
+NOTES_SHARE = 0.15
 DAYS = ["today", "tomorrow", "on Monday", "on Tuesday", "on Wednesday", "on Thursday", "on Friday"]
 TIMES = ["9:00am", "9:30am", "10:15am", "11am", "12:30pm", "2pm", "3:45pm", "4:30pm", "6pm"]
 
@@ -204,6 +229,7 @@ class Counts:
     internal_conversations: int = 0
     messages: int = 0
     emails: int = 0
+    contacts: int = 0
 
 
 class Command(BaseCommand):
@@ -227,7 +253,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="Delete EVERY message, conversation and email first, not only demo ones.",
+            help="Delete EVERY message, conversation, email and contact first, not only demo "
+            "ones (consent records stay).",
         )
         parser.add_argument("--seed", type=int, default=42, help="Random seed.")
         parser.add_argument("--no-progress", dest="progress", action="store_false")
@@ -271,7 +298,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Created {counts.sms_conversations} SMS and {counts.internal_conversations} "
             f"internal conversations, {counts.messages} messages and {counts.emails} emails "
-            f"in {time.monotonic() - started:.1f} s."
+            f"for {counts.contacts} contacts in {time.monotonic() - started:.1f} s."
         )
         self._print_login(options)
 
@@ -292,13 +319,14 @@ class Command(BaseCommand):
         messages = Message.objects.count()
         conversations = Conversation.objects.count()
         emails = Email.objects.count()
+        contacts = Contact.objects.count()
         if connection.vendor == "postgresql":
             # A DELETE of a million rows takes minutes (and fires the cascades row by row);
             # TRUNCATE empties the tables at once. CASCADE takes the attempts and provider
             # events with them, as the foreign keys' on_delete=CASCADE would.
             tables = ", ".join(
                 connection.ops.quote_name(model._meta.db_table)
-                for model in (Message, Conversation, Email)
+                for model in (Message, Conversation, Email, ContactPoint, Contact)
             )
             with connection.cursor() as cursor:
                 # TRUNCATE refuses while deferred foreign key checks are pending (rows
@@ -310,9 +338,11 @@ class Command(BaseCommand):
             Message.objects.all().delete()
             Conversation.objects.all().delete()
             Email.objects.all().delete()
+            Contact.objects.all().delete()
         self.stdout.write(
             f"Deleted {messages} messages, {conversations} conversations and {emails} emails."
         )
+        self.stdout.write(f"Deleted {contacts} contacts.")
 
     def _print_login(self, options) -> None:
         self.stdout.write(
@@ -360,8 +390,14 @@ class Seeder:
         self.sms_outbound = self._variants(SMS_OUTBOUND, sms=True)
         self.sms_inbound = self._variants(SMS_INBOUND, sms=True)
         self.internal = self._variants(INTERNAL, sms=False)
+        # The demo's contacts: rows to write, and who owns each number and address
+        # (contacts already in the database keep theirs).
+        self.contact_rows: list[tuple] = []
+        self.point_rows: list[tuple] = []
+        self.owners: dict[str, uuid.UUID] = {}
 
     def run(self) -> Counts:
+        self.owners = dict(ContactPoint.objects.values_list("value", "contact_id"))
         per_conversation = self.messages_per_conversation
         phones = self._phone_numbers(self.phone_count, exclude=set(self.own_numbers))
         names = self._names(self.conversations - self.phone_count, exclude=self.me.value)
@@ -376,8 +412,9 @@ class Seeder:
                 for is_phone in kinds:
                     if is_phone:
                         own = self._weighted_own(self.own_numbers)
+                        phone = next(phones)
                         conversation, messages = self._sms_thread(
-                            own, next(phones), per_conversation
+                            own, phone, per_conversation, contact_id=self._phone_contact(phone)
                         )
                         self.counts.sms_conversations += 1
                     else:
@@ -393,9 +430,29 @@ class Seeder:
                 Email.objects.bulk_create(batch)
                 self.counts.emails += len(batch)
                 bar.update(len(batch))
+        # Last: a conversation's foreign key to its contact is checked at commit.
+        write_contacts(self.contact_rows, self.point_rows)
+        self.counts.contacts = len(self.contact_rows)
         return self.counts
 
     # Contacts
+
+    def _phone_contact(self, phone: str) -> uuid.UUID:
+        """The contact of a demo number: a person with a name and their area's time zone."""
+        name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
+        return self._contact(PointKind.PHONE, phone, name, AREA_TIME_ZONES.get(phone[2:5], ""))
+
+    def _contact(self, kind: str, value: str, name: str, time_zone: str = "") -> uuid.UUID:
+        """Whoever owns ``value``; a new contact named ``name`` when nobody does."""
+        owner = self.owners.get(value)
+        if owner is not None:
+            return owner
+        contact_id = self._uuid()
+        notes = self.rng.choice(CONTACT_NOTES) if self.rng.random() < NOTES_SHARE else ""
+        self.contact_rows.append((contact_id, name, "", time_zone, notes, self.now, self.now))
+        self.point_rows.append((contact_id, kind, value, 0, self.now))
+        self.owners[value] = contact_id
+        return contact_id
 
     def _own_numbers(self) -> list[str]:
         try:
@@ -499,7 +556,9 @@ class Seeder:
     def _later(self, moment: datetime, low: float, high: float) -> datetime:
         return min(self.now, moment + timedelta(seconds=self.rng.uniform(low, high)))
 
-    def _sms_thread(self, own: str, other: str, count: int) -> tuple[tuple, list[tuple]]:
+    def _sms_thread(
+        self, own: str, other: str, count: int, *, contact_id: uuid.UUID
+    ) -> tuple[tuple, list[tuple]]:
         conversation_id = conversation_id_for(own, other)
         rng, user_id = self.rng, self.user.pk
         statuses, weights = zip(*SMS_OUTCOMES, strict=True)
@@ -538,7 +597,7 @@ class Seeder:
                 NO_MEDIA, attempts, next_attempt_at, None, user_id, sent_at, delivered_at, at,
                 delivered_at or sent_at or at,
             ))  # fmt: skip
-        return self._summarise(messages, has_phone_numbers=True), messages
+        return self._summarise(messages, channel=Channel.SMS, contact_id=contact_id), messages
 
     def _message_sid(self) -> str:
         return f"SM{self.rng.getrandbits(128):032x}"
@@ -557,9 +616,9 @@ class Seeder:
                 None, "", segments, 0, NO_MEDIA, 0, None, None, user_id if mine else None,
                 None, at, at, at,
             ))  # fmt: skip
-        return self._summarise(messages, has_phone_numbers=False), messages
+        return self._summarise(messages, channel=Channel.INTERNAL), messages
 
-    def _summarise(self, messages: list[tuple], *, has_phone_numbers: bool) -> tuple:
+    def _summarise(self, messages: list[tuple], *, channel: str, contact_id=None) -> tuple:
         """The conversation row storing ``messages`` in order leaves (messaging.summary).
 
         Unread are the inbound messages after our latest reply: whoever replied had the
@@ -577,11 +636,12 @@ class Seeder:
         summary = conversation_summary(
             own=own,
             other=other,
-            has_phone_numbers=has_phone_numbers,
+            channel=channel,
             newest_at=newest[M_CREATED],
             newest_body=newest[M_BODY],
             message_count=len(messages),
             unread_count=unread,
+            contact_id=contact_id,
         )
         return (
             *(summary[column] for column in SUMMARY_COLUMNS),
@@ -593,6 +653,8 @@ class Seeder:
 
     def _email(self) -> Email:
         first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+        to_email = f"{first}.{last}@example.com".lower()
+        self._contact(PointKind.EMAIL, to_email, f"{first} {last}")
         statuses, weights = zip(*EMAIL_OUTCOMES, strict=True)
         status = self.rng.choices(statuses, weights)[0]
         created = self.now - HISTORY * self.rng.random()
@@ -601,7 +663,7 @@ class Seeder:
         body = self._fill(self.rng.choice(EMAIL_BODIES), name=first)
         email = Email(
             id=self._uuid(),
-            to_email=f"{first}.{last}@example.com".lower(),
+            to_email=to_email,
             from_email=sender,
             subject=self._fill(self.rng.choice(EMAIL_SUBJECTS), name=first),
             body=body,
@@ -658,6 +720,29 @@ class CopyWriter:
                 with self._cursor.copy(_copy_sql(Conversation, CONVERSATION_COLUMNS)) as copy:
                     for conversation in self._conversations:
                         copy.write_row(conversation)
+
+
+def write_contacts(contacts: list[tuple], points: list[tuple]) -> None:
+    """Insert the demo's contacts and their numbers and addresses: COPY on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        Contact.objects.bulk_create(
+            (Contact(**dict(zip(CONTACT_COLUMNS, row, strict=True))) for row in contacts),
+            batch_size=BATCH_SIZE,
+        )
+        ContactPoint.objects.bulk_create(
+            (ContactPoint(**dict(zip(POINT_COLUMNS, row, strict=True))) for row in points),
+            batch_size=BATCH_SIZE,
+        )
+        return
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        for model, columns, rows in (
+            (Contact, CONTACT_COLUMNS, contacts),
+            (ContactPoint, POINT_COLUMNS, points),
+        ):
+            with cursor.copy(_copy_sql(model, columns)) as copy:
+                for row in rows:
+                    copy.write_row(row)
 
 
 def _copy_sql(model, columns: tuple[str, ...]) -> str:

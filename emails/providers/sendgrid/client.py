@@ -1,5 +1,6 @@
 """SendGrid's v3 Mail Send API through the official SDK."""
 
+import base64
 import json
 import socket
 import urllib.error
@@ -7,7 +8,19 @@ import urllib.error
 from django.conf import settings
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import Bcc, Cc, CustomArg, Mail, ReplyTo
+from sendgrid.helpers.mail import (
+    Attachment,
+    Bcc,
+    Cc,
+    CustomArg,
+    Disposition,
+    FileContent,
+    FileName,
+    FileType,
+    Header,
+    Mail,
+    ReplyTo,
+)
 
 from emails.providers.base import EmailProvider, EmailSendResult, OutgoingEmail, ProviderError
 from emails.providers.sendgrid.vocabulary import (
@@ -35,6 +48,13 @@ class SendGridEmailProvider(EmailProvider):
         self.client.client.timeout = timeout
 
     def send(self, email: OutgoingEmail) -> EmailSendResult:
+        if field := email.line_break_field():
+            # Never on the wire: a line break would let the value add headers of its own.
+            raise ProviderError(
+                f"The email's {field} holds a line break; it was not sent.",
+                code="header_injection",
+                permanent=True,
+            )
         try:
             response = self.client.send(self._mail(email))
         except HTTPError as error:
@@ -82,6 +102,21 @@ class SendGridEmailProvider(EmailProvider):
         if email.reply_to:
             mail.reply_to = ReplyTo(email.reply_to)
         mail.custom_arg = CustomArg(HATCH_ID_ARG, email.hatch_id)
+        # Mail-wide headers (the v3 body's "headers"): SendGrid writes them into the
+        # message as given, Message-ID included, so the recipient's replies name it.
+        for name, value in email.headers().items():
+            mail.add_header(Header(name, value))
+        # The SDK puts each attachment it is given first (Mail._ensure_append inserts at 0):
+        # given last to first, they reach SendGrid in the email's order.
+        for file in reversed(email.attachments):
+            mail.add_attachment(
+                Attachment(
+                    FileContent(base64.b64encode(file.content).decode("ascii")),
+                    FileName(file.filename),
+                    FileType(file.content_type),
+                    Disposition("attachment"),
+                )
+            )
         return mail
 
 

@@ -1,5 +1,6 @@
 """SendGrid's words for what happens to an email, in Hatch's."""
 
+from consent.models import SuppressionReason
 from emails.models import EmailStatus
 
 # SendGrid's event types in Hatch's vocabulary; None means "kept as an event only".
@@ -19,6 +20,48 @@ EVENT_STATUS_MAP = {
     "group_unsubscribe": None,
     "group_resubscribe": None,
 }
+
+# SendGrid's events that withdraw an address's consent, as Hatch's reasons (for "bounce"
+# and "dropped" only some of them: see suppression_reason).
+SUPPRESSING_EVENTS = {
+    "bounce": SuppressionReason.BOUNCE,
+    "dropped": SuppressionReason.DROPPED,
+    "spamreport": SuppressionReason.SPAM_REPORT,
+    "unsubscribe": SuppressionReason.UNSUBSCRIBE,
+    "group_unsubscribe": SuppressionReason.GROUP_UNSUBSCRIBE,
+}
+
+# A bounce event's "type": "bounce" is a hard bounce (the address does not exist or refuses
+# mail for good); "blocked" is the receiving server turning the message away for now (its
+# IP reputation, rate limits, content), and must not stop future mail.
+HARD_BOUNCE_TYPE = "bounce"
+
+# The "reason" of a dropped event that says the address is undeliverable or unwilling, in
+# lower case. Other drops ("Invalid SMTPAPI header", "Spam Content", "Recipient List over
+# Package Quota") are about the email or the account, not the person.
+UNDELIVERABLE_DROP_REASONS = {
+    "bounced address",
+    "invalid",
+    "unsubscribed address",
+    "spam reporting address",
+}
+
+# The event that lifts a group unsubscribe (and nothing else).
+GROUP_RESUBSCRIBE = "group_resubscribe"
+
+
+def suppression_reason(event: str, payload: dict) -> SuppressionReason | None:
+    """Why an event means its recipient may no longer be emailed; None if it does not."""
+    reason = SUPPRESSING_EVENTS.get(event)
+    if event == "bounce":
+        # Older payloads carry no type: a bounce event is a hard bounce unless it says not.
+        bounce_type = str(payload.get("type") or HARD_BOUNCE_TYPE).strip().lower()
+        return reason if bounce_type == HARD_BOUNCE_TYPE else None
+    if event == "dropped":
+        drop = str(payload.get("reason") or "").strip().lower()
+        return reason if drop in UNDELIVERABLE_DROP_REASONS else None
+    return reason
+
 
 # The custom arg that carries Hatch's email id to SendGrid and back on every event.
 HATCH_ID_ARG = "hatch_email_id"

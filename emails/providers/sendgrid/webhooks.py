@@ -24,7 +24,13 @@ from sendgrid.helpers.eventwebhook import EventWebhook
 from core.errors import ValidationError
 from core.text import without_nul
 from emails.events import TrackingEvent
-from emails.providers.sendgrid.vocabulary import EVENT_STATUS_MAP, HATCH_ID_ARG, x_message_id
+from emails.providers.sendgrid.vocabulary import (
+    EVENT_STATUS_MAP,
+    GROUP_RESUBSCRIBE,
+    HATCH_ID_ARG,
+    suppression_reason,
+    x_message_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +87,8 @@ def _tracking_event(event: dict[str, Any]) -> TrackingEvent:
         provider_event_id=str(event.get("sg_event_id") or "")[:128] or None,
         recipient=str(event.get("email") or "")[:254],
         reason=str(event.get("reason") or event.get("response") or ""),
+        suppress=suppression_reason(name, event),
+        lifts_group_unsubscribe=name == GROUP_RESUBSCRIBE,
     )
 
 

@@ -1,8 +1,9 @@
 """Twilio Programmable Messaging through the official SDK: send, and look a send up."""
 
 import functools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -31,6 +32,8 @@ from messaging.providers.twilio.vocabulary import (
 # page, and allows this much difference between Twilio's clock and ours.
 LOOKUP_PAGE_SIZE = 100
 CLOCK_SLACK_SECONDS = 5
+# Where an inbound MMS's MediaUrls point (they answer with a redirect to Twilio's storage).
+MEDIA_HOST = "api.twilio.com"
 
 
 @functools.lru_cache(maxsize=4)
@@ -76,22 +79,37 @@ class TwilioSmsProvider(SmsProvider):
     ):
         self.client = _client(account_sid, auth_token, base_url, timeout)
         self.messaging_service_sid = messaging_service_sid
+        self._media_credentials = (account_sid, auth_token)
+        # Twilio's own host, and the one TWILIO_API_BASE_URL names (tests: a local fake).
+        self._media_hosts = {MEDIA_HOST, urlsplit(base_url).hostname}
 
-    def send(self, *, message_id: str, to: str, from_: str, body: str) -> SmsSendResult:
+    def send(
+        self, *, message_id: str, to: str, from_: str, body: str, media_urls: Sequence[str] = ()
+    ) -> SmsSendResult:
         sender = (
             {"messaging_service_sid": self.messaging_service_sid}
             if self.messaging_service_sid
             else {"from_": from_}
         )
+        content = {"body": body} if body else {}  # an MMS may be media only
+        if media_urls:
+            content["media_url"] = list(media_urls)  # MediaUrl, once per file
         try:
             message = self.client.messages.create(
-                to=to, body=body, status_callback=status_callback_url(message_id), **sender
+                to=to, status_callback=status_callback_url(message_id), **content, **sender
             )
         except (TwilioRestException, TwilioServiceException) as error:
             raise _provider_error(error) from error
         except (requests.RequestException, TwilioException, OSError) as error:
             raise _transport_error(error) from error
         return _result(message)
+
+    def media_auth(self, url: str) -> tuple[str, str] | None:
+        # Twilio asks for the account's SID and auth token on every MediaUrl; its redirect
+        # leads to another host, to which requests does not forward them.
+        if urlsplit(url).hostname in self._media_hosts:
+            return self._media_credentials
+        return None
 
     def find_sent(
         self, *, to: str, from_: str, body: str, since: datetime, exclude: Collection[str] = ()

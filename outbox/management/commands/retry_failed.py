@@ -31,7 +31,8 @@ def _uuid(text: str) -> uuid.UUID:
 class Command(BaseCommand):
     help = (
         "Put failed SMS and emails back in the delivery queue, due now. SMS to numbers that "
-        "have opted out (replied STOP) stay failed. Previous attempts are kept."
+        "have opted out (replied STOP), and emails to a suppressed address (bounced, spam "
+        "report, unsubscribed), stay failed. Previous attempts are kept."
     )
 
     def add_arguments(self, parser):

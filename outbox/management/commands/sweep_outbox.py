@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from outbox.registry import outboxes
+from outbox.registry import outboxes, sweeps
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,8 @@ class Command(BaseCommand):
     help = (
         "Find SMS and emails the delivery pipeline lost: queued ones whose task never ran "
         "(enqueued again) and ones left 'sending' by a worker that died (queued again, or "
-        "failed at the attempt limit). Run it every minute (cron) or with --loop."
+        "failed at the attempt limit), and inbound MMS media whose download was lost "
+        "(enqueued again). Run it every minute (cron) or with --loop."
     )
 
     def add_arguments(self, parser):
@@ -73,13 +74,21 @@ class Command(BaseCommand):
             stop.wait(seconds)
 
     def _sweep(self, *, quiet: bool = False) -> list[str]:
-        """One line per channel; with ``quiet``, none when nothing was found."""
+        """One line per channel and other sweep; with ``quiet``, none when nothing was found."""
         swept = [(outbox.label, outbox.sweep()) for outbox in outboxes()]
-        if quiet and not any(any(counts.values()) for _, counts in swept):
+        others = [(label, sweep()) for label, sweep in sweeps().items()]
+        if (
+            quiet
+            and not any(any(counts.values()) for _, counts in swept)
+            and not any(count for _, count in others)
+        ):
             return []
         return [
-            f"{label}: {counts['requeued_lost']} lost queued enqueued again, "
-            f"{counts['requeued_stuck']} stuck sending queued again, "
-            f"{counts['reconciled_stuck']} stuck sending found sent by the provider."
-            for label, counts in swept
+            *(
+                f"{label}: {counts['requeued_lost']} lost queued enqueued again, "
+                f"{counts['requeued_stuck']} stuck sending queued again, "
+                f"{counts['reconciled_stuck']} stuck sending found sent by the provider."
+                for label, counts in swept
+            ),
+            *(f"{label}: {count} lost enqueued again." for label, count in others),
         ]
