@@ -24,6 +24,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from contacts.models import NAME_MAX_LENGTH, Contact, ContactPoint, PointKind
+from contacts.signals import contact_names_changed
 from core.contacts import ContactKind, parse_contact
 from core.errors import ApplicationError, Conflict, NotFound, ValidationError
 
@@ -61,7 +62,10 @@ def contact_for_point(*, kind: str, value: str, name: str = "") -> Contact:
 def _named_if_nameless(contact: Contact, name: str) -> Contact:
     if name and not contact.name:
         # Conditional, so that a name someone set meanwhile is never overwritten.
-        Contact.objects.filter(pk=contact.pk, name="").update(name=name, updated_at=timezone.now())
+        if Contact.objects.filter(pk=contact.pk, name="").update(
+            name=name, updated_at=timezone.now()
+        ):
+            contact_names_changed.send(sender=Contact, names={contact.pk: name})
         contact.name = name
     return contact
 
@@ -134,9 +138,12 @@ def contact_update(
         if not changes and not points:
             return contact
         _refuse_taken(points, contact_id=contact.id)
+        renamed = "name" in changes and changes["name"] != contact.name
         for key, value in changes.items():
             setattr(contact, key, value)
         contact.save()
+        if renamed:
+            contact_names_changed.send(sender=Contact, names={contact.pk: contact.name})
         for kind, values in points.items():
             _points_replace(contact, kind, values)
         remaining = {
@@ -151,7 +158,9 @@ def contact_delete(*, contact_id: object) -> None:
     """Delete the contact and its numbers and addresses. Its conversations stay, without
     a contact until their next message names one; consent stays with each address."""
     with transaction.atomic():
-        _locked(contact_id).delete()
+        contact = _locked(contact_id)
+        contact_names_changed.send(sender=Contact, names={contact.pk: ""})
+        contact.delete()
 
 
 def contact_merge(*, contact_id: object, other_id: object) -> Contact:
@@ -200,6 +209,8 @@ def contact_merge(*, contact_id: object, other_id: object) -> Contact:
         )
         other.delete()
         contact.save()
+        # The other's conversations are the contact's now, and carry its name.
+        contact_names_changed.send(sender=Contact, names={contact.pk: contact.name})
     return contact
 
 
@@ -392,6 +403,10 @@ def _import_chunk(rows: list[_CleanRow], outcome: ImportResult) -> None:
     for contact in updates:
         contact.updated_at = now
     Contact.objects.bulk_update(updates, ["name", "notes", "updated_at"])
+    if updates:
+        contact_names_changed.send(
+            sender=Contact, names={contact.id: contact.name for contact in updates}
+        )
 
 
 def _points_add(contact, row: _CleanRow, owners: dict, next_position: dict, new_points: list):

@@ -2,7 +2,7 @@ import uuid
 
 from django.db import models
 
-from contacts.models import Contact
+from contacts.models import NAME_MAX_LENGTH, Contact
 from core.contacts import CONTACT_MAX_LENGTH
 from core.models import TimestampedModel
 
@@ -41,6 +41,12 @@ class Conversation(TimestampedModel):
         null=True,
         blank=True,
         related_name="conversations",
+    )
+    # The contact's name, kept here so that the lists read this table alone (no join per
+    # page): written with the contact, and by contacts.signals.contact_names_changed
+    # whenever a contact is renamed, merged or deleted (conversations.signals).
+    contact_name = models.CharField(
+        max_length=NAME_MAX_LENGTH, blank=True, default="", db_default=""
     )
     # The two normalised contacts, in sorted order.
     participant_a = models.CharField(max_length=CONTACT_MAX_LENGTH)

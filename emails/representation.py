@@ -55,7 +55,7 @@ EMAIL_THREAD_FIELDS = (
     "reply_to",
     "own_contact",
     "contact_id",
-    "contact__name",
+    "contact_name",
     "last_message_at",
     "message_count",
     "unread_count",
@@ -145,7 +145,7 @@ def email_thread_data(row: dict[str, Any]) -> dict[str, Any]:
         # The other party first (who a reply goes to), then Hatch's own address.
         "participants": [row["reply_to"], row["own_contact"]],
         "contact": (
-            {"id": row["contact_id"], "name": row["contact__name"] or ""}
+            {"id": row["contact_id"], "name": row["contact_name"] or ""}
             if row["contact_id"] is not None
             else None
         ),

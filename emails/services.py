@@ -158,7 +158,7 @@ def email_send(
         if thread is None:
             contact = contact_for_point(kind=PointKind.EMAIL, value=recipient.lower())
             thread = _thread_start(
-                own=sender, other=recipient, subject=subject, at=now, contact_id=contact.pk
+                own=sender, other=recipient, subject=subject, at=now, contact=contact
             )
         email = Email.objects.create(
             thread=thread,
@@ -227,7 +227,7 @@ def _inbound_store(event: InboundEmail, *, message_id: str) -> Email:
     thread = thread_for_inbound(event, now=now)
     if thread is None:
         thread = _thread_start(
-            own=own, other=sender, subject=event.subject, at=now, contact_id=contact.pk
+            own=own, other=sender, subject=event.subject, at=now, contact=contact
         )
     in_reply_to = next((ref for ref in event.in_reply_to if len(ref) <= CONTACT_MAX_LENGTH), "")
     files, refused = _inbound_attachments(event.attachments)
@@ -252,7 +252,7 @@ def _inbound_store(event: InboundEmail, *, message_id: str) -> Email:
         created_at=now,
     )
     _attachments_link(email, files)
-    _thread_add(thread.id, email, unread=True, contact_id=contact.pk)
+    _thread_add(thread.id, email, unread=True, contact=contact)
     publish_email_changed(email.pk, created=True)
     return email
 
@@ -522,7 +522,7 @@ def _reply_sender(parent: Email) -> str | None:
     return own if own and EMAIL_SENDERS.allows(own.lower()) else None
 
 
-def _thread_start(*, own: str, other: str, subject: str, at: datetime, contact_id) -> Conversation:
+def _thread_start(*, own: str, other: str, subject: str, at: datetime, contact) -> Conversation:
     """A new thread between Hatch's address ``own`` and ``other``, empty until
     ``_thread_add`` counts its first email in."""
     own, other = own.lower(), other.lower()
@@ -534,13 +534,14 @@ def _thread_start(*, own: str, other: str, subject: str, at: datetime, contact_i
         reply_to=other,
         own_contact=own,
         subject=thread_subject(subject),
-        contact_id=contact_id,
+        contact=contact,
+        contact_name=contact.name,
         last_message_at=at,
         message_count=0,
     )
 
 
-def _thread_add(thread_id: uuid.UUID, email: Email, *, unread: bool, contact_id=None) -> None:
+def _thread_add(thread_id: uuid.UUID, email: Email, *, unread: bool, contact=None) -> None:
     """Count ``email`` into its thread's summary, in one UPDATE (the row lock orders
     concurrent writers): the time and preview follow the newest email, whatever order
     they commit in; a received email is unread; the thread gets the sender's contact if it
@@ -559,6 +560,11 @@ def _thread_add(thread_id: uuid.UUID, email: Email, *, unread: bool, contact_id=
         ),
         "updated_at": timezone.now(),
     }
-    if contact_id is not None:
-        changes["contact_id"] = Coalesce("contact_id", Value(contact_id))
+    if contact is not None:
+        changes["contact_name"] = Case(
+            When(contact__isnull=True, then=Value(contact.name)),
+            default=F("contact_name"),
+            output_field=CharField(),
+        )
+        changes["contact_id"] = Coalesce("contact_id", Value(contact.pk))
     Conversation.objects.filter(id=thread_id).update(**changes)

@@ -249,7 +249,7 @@ _THREAD_PAGE = inline_serializer(
     },
 )
 # The thread's rows carry the conversation's contact, joined in by the same query.
-_THREAD_CONTACT_FIELDS = ("conversation__contact_id", "conversation__contact__name")
+_THREAD_CONTACT_FIELDS = ("conversation__contact_id", "conversation__contact_name")
 
 
 @extend_schema_view(
@@ -337,7 +337,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
         )
         if rows:
             contact_id, name = (rows[0][field] for field in _THREAD_CONTACT_FIELDS)
-            contact = conversation_contact({"contact_id": contact_id, "contact__name": name})
+            contact = conversation_contact({"contact_id": contact_id, "contact_name": name})
         else:
             # 404 for an unknown conversation
             contact = conversation_contact(selectors.conversation_summary_get(conversation_id=pk))

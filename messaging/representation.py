@@ -27,9 +27,8 @@ CONVERSATION_FIELDS = (
     "own_contact",
     "channel",
     "contact_id",
-    # The contact's name, read through the foreign key by the same query (a join), never
-    # a query per conversation; messaging.summary returns it from its one statement too.
-    "contact__name",
+    # The contact's name, as the conversation keeps it (conversations.models): no join.
+    "contact_name",
     "last_message_at",
     "last_message_preview",
     "message_count",
@@ -83,7 +82,7 @@ def conversation_contact(row: dict[str, Any]) -> dict[str, Any] | None:
     """The person on the other side (null for internal conversations, which have none)."""
     if row["contact_id"] is None:
         return None
-    return {"id": row["contact_id"], "name": row["contact__name"] or ""}
+    return {"id": row["contact_id"], "name": row["contact_name"] or ""}
 
 
 def messages_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

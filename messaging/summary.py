@@ -61,6 +61,7 @@ def conversation_summary(
     message_count: int,
     unread_count: int,
     contact_id=None,
+    contact_name: str = "",
 ) -> dict:
     """The summary columns of the conversation between ``own`` and ``other`` (normalised)
     whose newest message is ``newest_body`` at ``newest_at``."""
@@ -77,6 +78,7 @@ def conversation_summary(
         "message_count": message_count,
         "unread_count": unread_count,
         "contact_id": contact_id,
+        "contact_name": contact_name,
         "subject": "",
     }
 
@@ -132,7 +134,7 @@ def store_message(message: Message, *, own: str, other: str, unread: bool = Fals
     message._state.db = using
     if conversation_row["contact_id"] is None and message.channel == Channel.SMS:
         contact = _conversation_contact_create(conversation.id, other)
-        conversation_row["contact_id"], conversation_row["contact__name"] = contact.pk, contact.name
+        conversation_row["contact_id"], conversation_row["contact_name"] = contact.pk, contact.name
     publish_message_changed(
         message.pk, created=True, rows=(row_of(message, MESSAGE_FIELDS), conversation_row)
     )
@@ -143,7 +145,9 @@ def _conversation_contact_create(conversation_id, phone: str) -> Contact:
     unknown number creates one. Outside the store's statement, and only this once: should
     it fail, the conversation's next message tries again."""
     contact = contact_for_point(kind=PointKind.PHONE, value=phone)
-    Conversation.objects.filter(id=conversation_id, contact__isnull=True).update(contact=contact)
+    Conversation.objects.filter(id=conversation_id, contact__isnull=True).update(
+        contact=contact, contact_name=contact.name
+    )
     return contact
 
 
@@ -183,10 +187,10 @@ def _lost_conversation_race(error: Exception) -> bool:
 
 def _insert_values(instance, connection) -> list:
     return [
-        # The conversation's contact is looked up in the statement itself (see
-        # _store_message_statements): its parameter is the other party's address.
+        # The conversation's contact and its name are looked up in the statement itself
+        # (see _store_message_statements): their parameter is the other party's address.
         instance.reply_to
-        if field.attname == "contact_id"
+        if field.attname in ("contact_id", "contact_name")
         else field.get_db_prep_save(field.pre_save(instance, add=True), connection)
         for field in type(instance)._meta.concrete_fields
     ]
@@ -205,14 +209,20 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
     # The conversation's contact: whoever owns the other party's number, if anyone does.
     # Looked up here, in the same statement, so that a send costs no extra round trip; a
     # stranger's first message finds none, and store_message then creates their contact.
-    point_table = ContactPoint._meta.db_table
-    contact_lookup = f'(SELECT "contact_id" FROM "{point_table}" WHERE "value" = %s)'  # noqa: S608
+    point_table, contact_table = ContactPoint._meta.db_table, Contact._meta.db_table
+    # Names from the models, values as parameters: nothing here comes from input.
+    owner = f'FROM "{point_table}" p WHERE p."value" = %s'
+    contact_lookups = {
+        "contact_id": f'(SELECT p."contact_id" {owner})',
+        "contact_name": f"""COALESCE((SELECT k."name" FROM "{contact_table}" k
+            WHERE k."id" = (SELECT p."contact_id" {owner})), '')""",  # noqa: S608
+    }
 
     def insert(model) -> str:
         fields = model._meta.concrete_fields
         columns = ", ".join(f'"{field.column}"' for field in fields)
         placeholders = ", ".join(
-            contact_lookup if model is Conversation and field.attname == "contact_id" else "%s"
+            contact_lookups.get(field.attname, "%s") if model is Conversation else "%s"
             for field in fields
         )
         # Names from the models, values as parameters: nothing here comes from input.
@@ -226,13 +236,7 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
         f"{column} = CASE WHEN {is_newest} THEN excluded.{column} ELSE c.{column} END"
         for column in ("last_message_preview", "reply_to", "own_contact")
     )
-    # The summary's columns, and its contact's name (CONVERSATION_FIELDS reads it through
-    # the foreign key): a subquery in RETURNING, still one statement.
-    contact_table = Contact._meta.db_table
-    contact_name = f'(SELECT "name" FROM "{contact_table}" WHERE "id" = c."contact_id")'  # noqa: S608
-    returning = ", ".join(
-        contact_name if name == "contact__name" else f'c."{name}"' for name in CONVERSATION_FIELDS
-    )
+    returning = ", ".join(f'c."{name}"' for name in CONVERSATION_FIELDS)
     conversation = f"""
         {insert(Conversation)}
         ON CONFLICT (id) DO UPDATE SET
@@ -240,6 +244,8 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
             unread_count = c.unread_count + excluded.unread_count,
             last_message_at = {greatest}(c.last_message_at, excluded.last_message_at),
             {follow_newest},
+            contact_name = CASE WHEN c.contact_id IS NULL THEN excluded.contact_name
+                ELSE c.contact_name END,
             contact_id = COALESCE(c.contact_id, excluded.contact_id),
             updated_at = excluded.updated_at
     """

@@ -310,6 +310,7 @@ ADMIN_MODELS = {
     "consent.consentchange": READ_ONLY,
     "emails.email": READ_ONLY,
     "attachments.attachment": READ_ONLY,
+    "contacts.contact": READ_ONLY,
     # django-axes: staff unlock a sign-in by deleting its attempts.
     "axes.accessattempt": LOG,
     "axes.accesslog": LOG,
@@ -383,6 +384,7 @@ def world(db):
         "consent.consentchange": ConsentChange.objects.get(address="bounced@example.com"),
         "emails.email": email,
         "attachments.attachment": attachment,
+        "contacts.contact": contact,
         "axes.accessattempt": AccessAttempt.objects.create(
             **access, get_data="", post_data="", failures_since_start=1
         ),

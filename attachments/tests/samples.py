@@ -1,7 +1,12 @@
 """Real files, made here: each starts as its format requires, which is what detection reads."""
 
+import base64
+import secrets
 import struct
 import zlib
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import encode_multipart
 
 
 def png(width: int = 1, height: int = 1, *, padding: int = 0) -> bytes:
@@ -62,3 +67,39 @@ SVG = (
 )
 
 HTML = b"<!DOCTYPE html><html><script>fetch('/api/conversations')</script></html>\n"
+
+
+# Files as the two send endpoints take them (used by both channels' tests).
+
+
+def upload(
+    name: str, content: bytes, content_type: str = "application/octet-stream"
+) -> SimpleUploadedFile:
+    """A file as a browser's form carries it (its declared type is not trusted)."""
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def post_form(client, path: str, data: dict, *, headers: dict | None = None):
+    """POST ``data`` to ``path`` as a browser's multipart form: its own random boundary
+    each time, as browsers do."""
+    boundary = f"----WebKitFormBoundary{secrets.token_urlsafe(12)}"
+    return client.post(
+        path,
+        encode_multipart(boundary, data),
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers=headers or {},
+    )
+
+
+def encoded(name: str, content: bytes, content_type: str = "application/octet-stream") -> dict:
+    """A file as JSON carries it: its bytes in base64."""
+    return {
+        "filename": name,
+        "content_type": content_type,
+        "content": base64.b64encode(content).decode(),
+    }
+
+
+def body_of(response) -> bytes:
+    """The bytes of a streamed file response."""
+    return b"".join(response.streaming_content)

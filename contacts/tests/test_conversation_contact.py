@@ -131,3 +131,33 @@ def test_a_strangers_first_message_is_published_with_its_new_contact(
         "id": str(message.conversation.contact_id),
         "name": "",
     }
+
+
+def list_contacts(api_client) -> dict:
+    """Each listed conversation's reply address and the contact it names."""
+    return {
+        item["reply_to"]: item["contact"]
+        for item in api_client.get("/api/conversations").json()["conversations"]
+    }
+
+
+def test_a_merge_names_the_merged_contacts_conversations_after_the_kept_contact(api_client, ada):
+    receive("Hi, it's Grace", sender="+14155550199")
+    grace = contact_services.contact_update(
+        contact_id=list_contacts(api_client)["+14155550199"]["id"], name="Grace Hopper"
+    )
+
+    contact_services.contact_merge(contact_id=ada.id, other_id=grace.id)
+
+    assert list_contacts(api_client)["+14155550199"] == {"id": str(ada.id), "name": "Ada Lovelace"}
+
+
+def test_a_deleted_contact_leaves_its_conversation_unnamed_until_a_new_message(api_client, ada):
+    receive("Is my table ready?")
+
+    contact_services.contact_delete(contact_id=ada.id)
+    assert list_contacts(api_client)[CUSTOMER] is None
+
+    receive("Hello?")
+    named = list_contacts(api_client)[CUSTOMER]
+    assert named["id"] != str(ada.id) and named["name"] == ""

@@ -8,16 +8,14 @@ base64 in JSON; the real sendgrid SDK talks to the local imitation of SendGrid
 
 import base64
 import json
-import secrets
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.test.client import encode_multipart
 
 from attachments.models import Attachment
 from attachments.services import EMAIL_POLICY
 from attachments.tests import samples
+from attachments.tests.samples import body_of, encoded, post_form, upload
 from consent.models import Suppression
 from conversations.models import Conversation
 from emails import services
@@ -46,33 +44,6 @@ def signed_in(user):
     return client
 
 
-def upload(name: str, content: bytes, content_type: str = "application/octet-stream"):
-    return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def post_form(client, data: dict, *, headers: dict | None = None):
-    """POST ``data`` as a browser's multipart form: its own random boundary each time."""
-    boundary = f"----WebKitFormBoundary{secrets.token_urlsafe(12)}"
-    return client.post(
-        SEND,
-        encode_multipart(boundary, data),
-        content_type=f"multipart/form-data; boundary={boundary}",
-        headers=headers or {},
-    )
-
-
-def encoded(name: str, content: bytes, content_type: str = "application/pdf") -> dict:
-    return {
-        "filename": name,
-        "content_type": content_type,
-        "content": base64.b64encode(content).decode(),
-    }
-
-
-def body_of(response) -> bytes:
-    return b"".join(response.streaming_content)
-
-
 def nothing_stored() -> bool:
     return not (
         Email.objects.exists() or Attachment.objects.exists() or Conversation.objects.exists()
@@ -88,7 +59,7 @@ class TestSendingFiles:
             upload("logo.png", samples.png(), "image/png"),
         ]
         with django_capture_on_commit_callbacks(execute=True):
-            response = post_form(api_client, {**FIELDS, "attachments": files})
+            response = post_form(api_client, SEND, {**FIELDS, "attachments": files})
 
         assert response.status_code == 200, response.content
         email = Email.objects.get()
@@ -109,6 +80,7 @@ class TestSendingFiles:
     def test_a_form_takes_cc_as_one_comma_separated_value_or_repeated(self, api_client):
         one = post_form(
             api_client,
+            SEND,
             {
                 **FIELDS,
                 "cc": "ops@example.com, boss@example.com",
@@ -117,6 +89,7 @@ class TestSendingFiles:
         )
         repeated = post_form(
             api_client,
+            SEND,
             {
                 **FIELDS,
                 "cc": ["ops@example.com", "boss@example.com"],
@@ -130,7 +103,7 @@ class TestSendingFiles:
         ] * 2
 
     def test_a_form_without_files_sends_like_json(self, api_client):
-        response = post_form(api_client, FIELDS)
+        response = post_form(api_client, SEND, FIELDS)
 
         assert response.status_code == 200, response.content
         assert response.json()["email"]["attachments"] == []
@@ -150,7 +123,7 @@ class TestSendingFiles:
             upload("scan 2.png", samples.png_of_size(10_000_001), "image/png"),
         ]
 
-        response = post_form(api_client, {**FIELDS, "attachments": files})
+        response = post_form(api_client, SEND, {**FIELDS, "attachments": files})
 
         assert response.status_code == 413
         assert response.json()["error"] == (
@@ -162,7 +135,7 @@ class TestSendingFiles:
     def test_eleven_files_are_a_400_and_nothing_is_stored(self, api_client):
         files = [upload(f"page {n}.pdf", samples.PDF) for n in range(11)]
 
-        response = post_form(api_client, {**FIELDS, "attachments": files})
+        response = post_form(api_client, SEND, {**FIELDS, "attachments": files})
 
         assert response.status_code == 400
         assert response.json()["error"] == "An email can carry at most 10 files; 11 were attached."
@@ -179,7 +152,7 @@ class TestSendingFiles:
         self, api_client, name, content, detected
     ):
         form = post_form(
-            api_client, {**FIELDS, "attachments": [upload(name, content, "image/png")]}
+            api_client, SEND, {**FIELDS, "attachments": [upload(name, content, "image/png")]}
         )
         json_ = api_client.post(
             SEND, {**FIELDS, "attachments": [encoded(name, content, "image/png")]}, format="json"
@@ -195,7 +168,7 @@ class TestSendingFiles:
 
     def test_a_photo_an_mms_could_not_carry_goes_by_email(self, api_client):
         response = post_form(
-            api_client, {**FIELDS, "attachments": [upload("photo.heic", samples.HEIC)]}
+            api_client, SEND, {**FIELDS, "attachments": [upload("photo.heic", samples.HEIC)]}
         )
 
         assert response.status_code == 200, response.content
@@ -215,7 +188,9 @@ class TestSendingFiles:
     def test_a_suppressed_recipient_gets_no_email_and_no_file_is_kept(self, api_client):
         Suppression.objects.create(address=TO, channel="email", reason="bounce")
 
-        response = post_form(api_client, {**FIELDS, "attachments": [upload("a.pdf", samples.PDF)]})
+        response = post_form(
+            api_client, SEND, {**FIELDS, "attachments": [upload("a.pdf", samples.PDF)]}
+        )
 
         assert response.status_code == 409
         assert nothing_stored()
@@ -227,6 +202,7 @@ class TestSendingFiles:
             # A new boundary each time, as a browser's retry makes.
             return post_form(
                 api_client,
+                SEND,
                 {**FIELDS, "attachments": [upload("Invoice.pdf", samples.PDF)]},
                 headers={"Idempotency-Key": "email-with-files-1"},
             )
@@ -246,11 +222,11 @@ class TestSendingFiles:
     def test_the_same_key_with_another_file_is_a_422(self, api_client):
         key = {"Idempotency-Key": "email-with-files-2"}
         post_form(
-            api_client, {**FIELDS, "attachments": [upload("a.pdf", samples.PDF)]}, headers=key
+            api_client, SEND, {**FIELDS, "attachments": [upload("a.pdf", samples.PDF)]}, headers=key
         )
 
         other = post_form(
-            api_client, {**FIELDS, "attachments": [upload("a.pdf", samples.GIF)]}, headers=key
+            api_client, SEND, {**FIELDS, "attachments": [upload("a.pdf", samples.GIF)]}, headers=key
         )
 
         assert other.status_code == 422

@@ -8,7 +8,6 @@ as Twilio's do.
 """
 
 import base64
-import secrets
 import time
 from datetime import timedelta
 from io import StringIO
@@ -16,15 +15,14 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
-from django.test.client import encode_multipart
 from django.utils import timezone
 
 from attachments.models import Attachment
 from attachments.services import MMS_POLICY
 from attachments.tests import samples
+from attachments.tests.samples import body_of, encoded, post_form, upload
 from consent.models import Suppression
 from idempotency.models import IdempotencyKey
 from messaging import services
@@ -60,33 +58,6 @@ def signed_in(user):
     return client
 
 
-def upload(name: str, content: bytes, content_type: str = "image/png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def post_form(client, data: dict, *, headers: dict | None = None, path: str = SEND):
-    """POST ``data`` as a signed_in's multipart form: its own random boundary each time."""
-    boundary = f"----WebKitFormBoundary{secrets.token_urlsafe(12)}"
-    return client.post(
-        path,
-        encode_multipart(boundary, data),
-        content_type=f"multipart/form-data; boundary={boundary}",
-        headers=headers or {},
-    )
-
-
-def encoded(name: str, content: bytes, content_type: str = "image/png") -> dict:
-    return {
-        "filename": name,
-        "content_type": content_type,
-        "content": base64.b64encode(content).decode(),
-    }
-
-
-def body_of(response) -> bytes:
-    return b"".join(response.streaming_content)
-
-
 def nothing_stored() -> bool:
     return not Message.objects.exists() and not Attachment.objects.exists()
 
@@ -98,6 +69,7 @@ class TestSendingMedia:
         with django_capture_on_commit_callbacks(execute=True):
             response = post_form(
                 api_client,
+                SEND,
                 {
                     "to": "(415) 555-2671",
                     "body": "Your table, and the menu",
@@ -138,7 +110,7 @@ class TestSendingMedia:
         assert body_of(signed_in.get(attachment["url"])) == samples.JPEG
 
     def test_a_message_of_media_alone_has_an_empty_body_and_a_preview(self, api_client):
-        form = post_form(api_client, {"to": TO, "media": [upload("a.png", samples.png())]})
+        form = post_form(api_client, SEND, {"to": TO, "media": [upload("a.png", samples.png())]})
         json_ = api_client.post(
             SEND, {"to": TO, "body": "", "media": [encoded("b.gif", samples.GIF)]}, format="json"
         )
@@ -158,7 +130,7 @@ class TestSendingMedia:
     def test_eleven_files_are_a_400_and_nothing_is_stored(self, api_client):
         files = [upload(f"photo{n}.png", samples.png()) for n in range(11)]
 
-        response = post_form(api_client, {"to": TO, "body": "All of them", "media": files})
+        response = post_form(api_client, SEND, {"to": TO, "body": "All of them", "media": files})
 
         assert response.status_code == 400
         assert response.json()["error"] == "An MMS can carry at most 10 files; 11 were attached."
@@ -170,7 +142,7 @@ class TestSendingMedia:
             upload("second.png", samples.png_of_size(2_000_001)),
         ]
 
-        response = post_form(api_client, {"to": TO, "body": "Photos", "media": files})
+        response = post_form(api_client, SEND, {"to": TO, "body": "Photos", "media": files})
 
         assert response.status_code == 413
         assert response.json()["error"] == (
@@ -185,14 +157,16 @@ class TestSendingMedia:
             upload("second.png", samples.png_of_size(2_000_000)),
         ]
 
-        response = post_form(api_client, {"to": TO, "media": files})
+        response = post_form(api_client, SEND, {"to": TO, "media": files})
 
         assert response.status_code == 200
         assert Attachment.objects.count() == 2
 
     def test_an_iphone_heic_photo_is_a_400_saying_what_an_mms_can_carry(self, api_client):
         response = post_form(
-            api_client, {"to": TO, "media": [upload("photo.heic", samples.HEIC, "image/heic")]}
+            api_client,
+            SEND,
+            {"to": TO, "media": [upload("photo.heic", samples.HEIC, "image/heic")]},
         )
 
         assert response.status_code == 400
@@ -200,7 +174,7 @@ class TestSendingMedia:
         assert nothing_stored()
 
     def test_a_program_named_like_a_photo_is_refused_whatever_its_declared_type(self, api_client):
-        form = post_form(api_client, {"to": TO, "media": [upload("photo.png", samples.EXE)]})
+        form = post_form(api_client, SEND, {"to": TO, "media": [upload("photo.png", samples.EXE)]})
         json_ = api_client.post(
             SEND, {"to": TO, "media": [encoded("photo.png", samples.EXE)]}, format="json"
         )
@@ -215,7 +189,7 @@ class TestSendingMedia:
     def test_one_refused_file_among_good_ones_stores_none_of_them(self, api_client):
         files = [upload("good.png", samples.png()), upload("photo.heic", samples.HEIC)]
 
-        response = post_form(api_client, {"to": TO, "body": "Two", "media": files})
+        response = post_form(api_client, SEND, {"to": TO, "body": "Two", "media": files})
 
         assert response.status_code == 400
         assert nothing_stored()
@@ -248,8 +222,8 @@ class TestSendingMedia:
         assert nothing_stored()
 
     def test_an_empty_file_or_text_in_the_media_field_is_a_400(self, api_client):
-        empty = post_form(api_client, {"to": TO, "media": [upload("empty.png", b"")]})
-        text = post_form(api_client, {"to": TO, "media": "not a file"})
+        empty = post_form(api_client, SEND, {"to": TO, "media": [upload("empty.png", b"")]})
+        text = post_form(api_client, SEND, {"to": TO, "media": "not a file"})
 
         for response in (empty, text):
             assert response.status_code == 400
@@ -259,7 +233,9 @@ class TestSendingMedia:
     def test_a_recipient_who_opted_out_gets_no_mms_and_no_file_is_kept(self, api_client):
         Suppression.objects.create(address=TO, channel="sms", reason="stop")
 
-        response = post_form(api_client, {"to": TO, "media": [upload("a.png", samples.png())]})
+        response = post_form(
+            api_client, SEND, {"to": TO, "media": [upload("a.png", samples.png())]}
+        )
 
         assert response.status_code == 409
         assert nothing_stored()
@@ -269,7 +245,7 @@ class TestSendingMedia:
     ):
         with django_capture_on_commit_callbacks(execute=True):
             response = post_form(
-                api_client, {"to": "Front desk", "media": [upload("plan.png", samples.png())]}
+                api_client, SEND, {"to": "Front desk", "media": [upload("plan.png", samples.png())]}
             )
 
         assert response.status_code == 200, response.content
@@ -280,7 +256,7 @@ class TestSendingMedia:
 
     def test_an_internal_message_refuses_what_an_mms_refuses(self, api_client):
         response = post_form(
-            api_client, {"to": "Front desk", "media": [upload("photo.heic", samples.HEIC)]}
+            api_client, SEND, {"to": "Front desk", "media": [upload("photo.heic", samples.HEIC)]}
         )
 
         assert response.status_code == 400
@@ -295,6 +271,7 @@ class TestSendingMedia:
             # A new boundary each time, as a signed_in's retry makes.
             return post_form(
                 api_client,
+                SEND,
                 {"to": TO, "body": "Once", "media": [upload("a.png", samples.png())]},
                 headers={"Idempotency-Key": "mms-1"},
             )
@@ -314,11 +291,11 @@ class TestSendingMedia:
     def test_the_same_key_with_another_file_is_a_422(self, api_client):
         key = {"Idempotency-Key": "mms-2"}
         first = post_form(
-            api_client, {"to": TO, "media": [upload("a.png", samples.png())]}, headers=key
+            api_client, SEND, {"to": TO, "media": [upload("a.png", samples.png())]}, headers=key
         )
 
         other = post_form(
-            api_client, {"to": TO, "media": [upload("a.png", samples.GIF)]}, headers=key
+            api_client, SEND, {"to": TO, "media": [upload("a.png", samples.GIF)]}, headers=key
         )
 
         assert first.status_code == 200
@@ -330,7 +307,7 @@ class TestSendingMedia:
         events = []
         monkeypatch.setattr("messaging.live.publish_on_commit", events.append)
 
-        post_form(api_client, {"to": TO, "media": [upload("a.png", samples.png())]})
+        post_form(api_client, SEND, {"to": TO, "media": [upload("a.png", samples.png())]})
 
         (event,) = [build() for build in events]
         assert event["type"] == "message.created"

@@ -3,7 +3,7 @@
 // ones a message or an email carries (images as thumbnails that open the file, every
 // other file as a download chip with its name and size).
 //
-// The limits mirror attachments.services (MMS_POLICY, EMAIL_POLICY). They only spare a
+// The limits are attachments.services' (MMS_POLICY, EMAIL_POLICY). They only spare a
 // person a refused send: the server checks again, from the files' bytes, and its answer
 // is shown when it refuses.
 
@@ -11,42 +11,13 @@ import { h, icon } from "./render.js";
 
 const MEGABYTE = 1000 * 1000; // as the providers count, and Hatch after them
 
-// `what` names one message of the channel in a sentence.
-export const MMS_LIMITS = {
-  what: "an MMS",
-  maxFiles: 10,
-  maxBytes: 5 * MEGABYTE,
-  // The types Twilio sends on; a type the browser does not know is left to the server.
-  types: new Set([
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "audio/mpeg",
-    "audio/mp4",
-    "audio/aac",
-    "audio/ogg",
-    "audio/amr",
-    "video/mp4",
-    "video/mpeg",
-    "video/quicktime",
-    "video/webm",
-    "video/3gpp",
-    "application/pdf",
-    "text/vcard",
-    "text/x-vcard",
-    "text/calendar",
-    "text/csv",
-  ]),
-  typesInWords: "JPEG, PNG or GIF images, audio, video, PDF, vCard, calendar or CSV files",
-};
-
-export const EMAIL_LIMITS = {
-  what: "an email",
-  maxFiles: 10,
-  maxBytes: 20 * MEGABYTE,
-  types: null, // any; the server refuses programs and scripts
-  typesInWords: "",
-};
+// Each channel's limits, as the server defines them (attachments.services; the inbox page
+// writes them as JSON in a data attribute): `what` names one message of the channel in a
+// sentence, `types` is null for any type.
+const limits = JSON.parse(document.getElementById("inbox").dataset.attachmentLimits);
+const withTypeSet = (channel) => ({ ...channel, types: channel.types && new Set(channel.types) });
+export const MMS_LIMITS = withTypeSet(limits.mms);
+export const EMAIL_LIMITS = withTypeSet(limits.email);
 
 export function formatSize(bytes) {
   const size = Number(bytes) || 0;

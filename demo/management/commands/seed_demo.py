@@ -50,7 +50,7 @@ BODY_VARIANTS = 400
 CONVERSATION_COLUMNS = (
     "id", "participant_a", "participant_b", "reply_to", "own_contact", "channel",
     "last_message_at", "last_message_preview", "message_count", "unread_count", "contact_id",
-    "subject",
+    "contact_name", "subject",
     "created_at", "updated_at",
 )  # fmt: skip
 SUMMARY_COLUMNS = CONVERSATION_COLUMNS[:-2]  # messaging.summary's; then the row's times
@@ -395,9 +395,11 @@ class Seeder:
         self.contact_rows: list[tuple] = []
         self.point_rows: list[tuple] = []
         self.owners: dict[str, uuid.UUID] = {}
+        self.names: dict[uuid.UUID, str] = {}  # each contact's name, for its conversations
 
     def run(self) -> Counts:
         self.owners = dict(ContactPoint.objects.values_list("value", "contact_id"))
+        self.names = dict(Contact.objects.values_list("id", "name"))
         per_conversation = self.messages_per_conversation
         phones = self._phone_numbers(self.phone_count, exclude=set(self.own_numbers))
         names = self._names(self.conversations - self.phone_count, exclude=self.me.value)
@@ -452,6 +454,7 @@ class Seeder:
         self.contact_rows.append((contact_id, name, "", time_zone, notes, self.now, self.now))
         self.point_rows.append((contact_id, kind, value, 0, self.now))
         self.owners[value] = contact_id
+        self.names[contact_id] = name
         return contact_id
 
     def _own_numbers(self) -> list[str]:
@@ -642,6 +645,7 @@ class Seeder:
             message_count=len(messages),
             unread_count=unread,
             contact_id=contact_id,
+            contact_name=self.names.get(contact_id, ""),
         )
         return (
             *(summary[column] for column in SUMMARY_COLUMNS),

@@ -23,13 +23,14 @@ import math
 import re
 from datetime import UTC, datetime
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 from typing import Any
 
 from django.conf import settings
-from django.http import QueryDict
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from emails.events import InboundAttachment, InboundEmail
@@ -68,6 +69,11 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
         return None
     username, colon, password = decoded.partition(":")
     return (username, password) if colon else None
+
+
+def parse_inbound_request(request: HttpRequest) -> InboundEmail:
+    """The email an Inbound Parse request carries; InboundParseError if it carries none."""
+    return parse_inbound(*_inbound_form(request))
 
 
 def parse_inbound(data: QueryDict, files: MultiValueDict) -> InboundEmail:
@@ -362,3 +368,75 @@ def _spam_score(value: str | None) -> float | None:
     except ValueError:
         return None
     return score if math.isfinite(score) else None
+
+
+def _inbound_form(request: HttpRequest) -> tuple[QueryDict, MultiValueDict]:
+    """The post's fields and files, read from the body (held to
+    SENDGRID_INBOUND_MAX_BODY_SIZE by web.request_limits).
+
+    Django's own multipart parser caps a form's text fields at DATA_UPLOAD_MAX_MEMORY_SIZE
+    (1 MiB) in all, for every route alike, and Inbound Parse sends the email as text
+    fields: the whole MIME message in raw mode, ``text`` and ``html`` in default mode. An
+    email over that limit, a 2 MB attachment in raw mode say, would be refused, and
+    SendGrid drops what is refused. So the body is parsed here with the standard library's
+    MIME parser (multipart/form-data is MIME), which keeps every part's bytes exactly.
+    """
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if request.content_type != "multipart/form-data":
+        # SendGrid always posts multipart; anything else gets Django's reading (and limits).
+        return request.POST, request.FILES
+    try:
+        header = f"Content-Type: {content_type}\r\n\r\n".encode("ascii")
+    except UnicodeEncodeError:
+        raise InboundParseError("The Content-Type header is not ASCII.") from None
+    message = BytesParser(policy=policy.compat32).parsebytes(header + request.body)
+    parts = message.get_payload() if message.is_multipart() else None
+    if not parts or not message.get_boundary():
+        raise InboundParseError(
+            "The body is not multipart/form-data with a boundary, as SendGrid posts."
+        )
+    if len(parts) > settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:
+        raise InboundParseError(
+            f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields."
+        )
+    form = QueryDict(mutable=True)
+    files = MultiValueDict()
+    for part in parts:
+        disposition = _disposition(part)
+        name = _text(disposition.get_param("name", header="content-disposition"))
+        if not name:
+            continue  # a part that names no field (no form would send one)
+        content = part.get_payload(decode=True) or b""
+        filename = disposition.get_filename()
+        if filename is None:
+            form.appendlist(name, content.decode("utf-8", "replace"))
+        else:
+            files.appendlist(
+                name,
+                SimpleUploadedFile(
+                    _text(filename), content, part.get_content_type() or "application/octet-stream"
+                ),
+            )
+    form._mutable = False
+    return form, files
+
+
+def _disposition(part: Message) -> Message:
+    """The part's Content-Disposition alone, its raw 8-bit bytes read as UTF-8 (browsers
+    and SendGrid write a file name so): the parser keeps them as surrogates, which reading
+    the header through the part would turn into U+FFFD."""
+    raw = next(
+        (value for key, value in part.raw_items() if key.lower() == "content-disposition"), ""
+    )
+    header = Message()
+    header["Content-Disposition"] = raw.encode("utf-8", "surrogateescape").decode(
+        "utf-8", "replace"
+    )
+    return header
+
+
+def _text(value) -> str:
+    """A header parameter as text, RFC 2231 values (filename*=utf-8''...) collapsed."""
+    if value is None:
+        return ""
+    return collapse_rfc2231_value(value).strip()
