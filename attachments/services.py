@@ -350,7 +350,34 @@ def attachment_store(
     return attachments_store([(filename, content, None)], policy=policy)[0]
 
 
+def attachments_write(
+    files: Iterable[IncomingFile], *, policy: AttachmentPolicy
+) -> list[Attachment]:
+    """Check every file against ``policy`` (see attachments_check), then write their bytes
+    to storage; return the rows unsaved, for ``attachments_save`` in the caller's
+    transaction. Written first, so that the storage's calls (a network service, with S3)
+    never run inside a database transaction, and a rolled-back transaction leaves no row.
+    """
+    return _write(attachments_check(files, policy=policy))
+
+
+def attachments_save(attachments: list[Attachment]) -> None:
+    """Save the rows of files ``attachments_write`` wrote (one INSERT)."""
+    Attachment.objects.bulk_create(attachments)
+
+
 def _store(checked: list[CheckedFile]) -> list[Attachment]:
+    attachments = _write(checked)
+    try:
+        with transaction.atomic():
+            attachments_save(attachments)
+    except BaseException:
+        _delete_files(attachments)
+        raise
+    return attachments
+
+
+def _write(checked: list[CheckedFile]) -> list[Attachment]:
     attachments = []
     try:
         for item in checked:
@@ -364,13 +391,15 @@ def _store(checked: list[CheckedFile]) -> list[Attachment]:
             # made of the date and the row's id.
             attachment.file.save(item.filename, item.file, save=False)
             attachments.append(attachment)
-        with transaction.atomic():
-            Attachment.objects.bulk_create(attachments)
     except BaseException:
-        for attachment in attachments:
-            attachment.file.storage.delete(attachment.file.name)
+        _delete_files(attachments)
         raise
     return attachments
+
+
+def _delete_files(attachments: list[Attachment]) -> None:
+    for attachment in attachments:
+        attachment.file.storage.delete(attachment.file.name)
 
 
 # --------------------------------------------------------------------------- fetching

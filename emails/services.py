@@ -17,7 +17,8 @@ from attachments.models import Attachment
 from attachments.services import (
     EMAIL_POLICY,
     IncomingFile,
-    attachments_store,
+    attachments_save,
+    attachments_write,
     filename_clean,
 )
 from contacts.models import PointKind
@@ -148,9 +149,11 @@ def email_send(
         raise Conflict(sentence, field=field)
 
     source = parent or original
+    # A refused file stores nothing, the email and its thread included. Before the
+    # transaction: the storage may be a network service (S3).
+    files = attachments_write(attachments, policy=EMAIL_POLICY) if attachments else []
     with transaction.atomic():
-        # First: a refused file stores nothing, the email and its thread included.
-        files = attachments_store(attachments, policy=EMAIL_POLICY) if attachments else []
+        attachments_save(files)
         if original is not None:
             files = _with_forwarded_files(original, files)
         now = timezone.now()
@@ -206,9 +209,11 @@ def email_receive(*, event: InboundEmail) -> tuple[Email, bool]:
     stored = Email.objects.filter(message_id=message_id).first()
     if stored is not None:
         return stored, False
+    # Its files first, outside the transaction: the storage may be a network service (S3).
+    files, refused = _inbound_attachments(event.attachments)
     try:
         with transaction.atomic():
-            email = _inbound_store(event, message_id=message_id)
+            email = _inbound_store(event, message_id=message_id, files=files, refused=refused)
     except IntegrityError:
         # The same email posted twice at the same moment: the other post stored it (the
         # unique Message-ID made this insert wait for it, then refused it).
@@ -219,7 +224,9 @@ def email_receive(*, event: InboundEmail) -> tuple[Email, bool]:
     return email, True
 
 
-def _inbound_store(event: InboundEmail, *, message_id: str) -> Email:
+def _inbound_store(
+    event: InboundEmail, *, message_id: str, files: list, refused: list[dict]
+) -> Email:
     now = timezone.now()
     sender = event.from_address[:CONTACT_MAX_LENGTH]
     own = _inbound_own_address(event)
@@ -230,7 +237,7 @@ def _inbound_store(event: InboundEmail, *, message_id: str) -> Email:
             own=own, other=sender, subject=event.subject, at=now, contact=contact
         )
     in_reply_to = next((ref for ref in event.in_reply_to if len(ref) <= CONTACT_MAX_LENGTH), "")
-    files, refused = _inbound_attachments(event.attachments)
+    attachments_save([attachment for attachment, _cid in files])
     email = Email.objects.create(
         thread=thread,
         direction=EmailDirection.INBOUND,
@@ -275,7 +282,8 @@ def _inbound_own_address(event: InboundEmail) -> str:
 def _inbound_attachments(
     files: tuple[InboundAttachment, ...],
 ) -> tuple[list[tuple[Attachment, str]], list[dict]]:
-    """Store a received email's files: ``(stored, refused)``, each in order. ``stored``:
+    """Write a received email's files (rows unsaved: _inbound_store saves them in its
+    transaction): ``(stored, refused)``, each in order. ``stored``:
     each stored file with the cid its HTML shows it by (an inline image; "" for a plain
     file), for Email.attachments; ``refused``: what was not kept, for
     Email.refused_attachments.
@@ -287,7 +295,7 @@ def _inbound_attachments(
     stored, refused = [], []
     for file in files:
         try:
-            (attachment,) = attachments_store(
+            (attachment,) = attachments_write(
                 [(file.filename, file.content, file.content_type)], policy=EMAIL_POLICY
             )
         except ApplicationError as refusal:  # a refused type, or larger than any email

@@ -24,7 +24,8 @@ from attachments.services import (
     FetchError,
     IncomingFile,
     attachment_fetch,
-    attachments_store,
+    attachments_save,
+    attachments_write,
 )
 from core.contacts import (
     CONTACT_MAX_LENGTH,
@@ -129,9 +130,11 @@ def message_send(
     )
     if media:
         policy = MMS_POLICY if channel == Channel.SMS else INTERNAL_MEDIA_POLICY
+        # Checks every file first: a refused one stores nothing, the message included. Before
+        # the transaction: the storage may be a network service (S3).
+        attachments = attachments_write(media, policy=policy)
         with transaction.atomic():
-            # Checks every file first: a refused one stores nothing, the message included.
-            attachments = attachments_store(media, policy=policy)
+            attachments_save(attachments)
             store_message(message, own=from_contact.value, other=recipient.value)
             _attachments_link(message, attachments)
     else:
