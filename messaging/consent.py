@@ -5,7 +5,7 @@ The record itself is the consent app's, one per number or address, shared with e
 """
 
 from consent.models import ConsentChannel, SuppressionReason
-from consent.selectors import suppressed_among, suppression_for, suppression_sentence
+from consent.selectors import suppression_for, suppression_sentence
 from consent.services import address_lift, address_suppress
 
 # Twilio's default opt-out keywords on long codes, with the two the FCC added; matched
@@ -38,8 +38,8 @@ def phone_opt_out_by_provider(*, phone: str, detail: str) -> None:
     )
 
 
-def phone_opt_in(*, phone: str) -> None:
-    address_lift(address=phone, reasons=SMS_OPT_OUT_REASONS, note="texted START")
+def phone_opt_in(*, phone: str, keyword: str) -> None:
+    address_lift(address=phone, reasons=SMS_OPT_OUT_REASONS, note=f"texted {keyword}")
 
 
 def phone_refusal(phone: str) -> str | None:
@@ -47,7 +47,3 @@ def phone_refusal(phone: str) -> str | None:
     and its date); None if it may. One query."""
     suppression = suppression_for(phone)
     return None if suppression is None else suppression_sentence(suppression)
-
-
-def opted_out_among(phones) -> set[str]:
-    return suppressed_among(phones)

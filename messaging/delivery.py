@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.tasks import Task, task_backends
 
 from attachments.selectors import attachment_public_url
+from consent.selectors import suppressed_among
 from messaging import consent
 from messaging.live import publish_message_changed
 from messaging.models import (
@@ -93,7 +94,7 @@ class SmsOutbox(Outbox):
 
     def refused_ids(self, record_ids: list) -> set:
         recipients = dict(Message.objects.filter(id__in=record_ids).values_list("id", "to_contact"))
-        opted_out = consent.opted_out_among(recipients.values())
+        opted_out = suppressed_among(recipients.values())
         return {pk for pk, phone in recipients.items() if phone in opted_out}
 
     def retry_cleared_fields(self) -> dict:

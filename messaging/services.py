@@ -194,7 +194,7 @@ def message_receive(*, event: InboundMessage) -> tuple[Message, bool]:
             if keyword in consent.OPT_OUT_KEYWORDS:
                 consent.phone_opt_out_by_keyword(phone=sender.value, keyword=keyword)
             elif keyword in consent.OPT_IN_KEYWORDS:
-                consent.phone_opt_in(phone=sender.value)
+                consent.phone_opt_in(phone=sender.value, keyword=keyword)
     except IntegrityError:
         # The same message id arrived twice at once and the other request stored it first.
         if provider_message_id:
