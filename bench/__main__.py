@@ -526,7 +526,7 @@ def pipeline_stats(url: str, *, timeout: float) -> dict:
 SUMMARY_UPDATE = """
     UPDATE conversations_conversation SET
         message_count = message_count + 1,
-        unread_count = unread_count + 0,
+        inbound_count = inbound_count + 0,
         last_message_at = GREATEST(last_message_at, %(at)s),
         last_message_preview = CASE WHEN last_message_at <= %(at)s THEN %(body)s
                                ELSE last_message_preview END,
@@ -538,12 +538,12 @@ SUMMARY_UPDATE = """
 SUMMARY_UPSERT = """
     INSERT INTO conversations_conversation AS c (id, participant_a, participant_b, reply_to,
         own_contact, channel, last_message_at, last_message_preview, message_count,
-        unread_count, subject, created_at, updated_at)
+        inbound_count, subject, created_at, updated_at)
     VALUES (%(conversation)s, %(to)s, %(from)s, %(to)s, %(from)s, 'internal', %(at)s, %(body)s, 1,
         0, '', %(at)s, %(at)s)
     ON CONFLICT (id) DO UPDATE SET
         message_count = c.message_count + 1,
-        unread_count = c.unread_count + excluded.unread_count,
+        inbound_count = c.inbound_count + excluded.inbound_count,
         last_message_at = GREATEST(c.last_message_at, excluded.last_message_at),
         last_message_preview = CASE WHEN c.last_message_at <= excluded.last_message_at
             THEN excluded.last_message_preview ELSE c.last_message_preview END,
@@ -583,7 +583,7 @@ def ceiling(url: str, *, mode: str, connections: int, duration: float) -> dict:
             conn.execute(
                 "INSERT INTO conversations_conversation (id, participant_a, participant_b, "
                 "reply_to, own_contact, channel, last_message_at, "
-                "last_message_preview, message_count, unread_count, subject, created_at, "
+                "last_message_preview, message_count, inbound_count, subject, created_at, "
                 "updated_at) VALUES (%s, %s, 'Demo User', %s, 'Demo User', 'internal', now(), "
                 "'', 0, 0, '', now(), now()) ON CONFLICT DO NOTHING",
                 [conversation, recipient, recipient],

@@ -32,10 +32,13 @@ from contacts.models import NAME_MAX_LENGTH, Contact
 from contacts.representation import contact_data, contact_detail_data
 from core.contacts import CONTACT_MAX_LENGTH
 from core.errors import PayloadTooLarge, ValidationError
+from team.api import LabelSerializer
+from team.models import LABEL_NAME_MAX_LENGTH
 from web.pagination import KeysetPagination, page_cursor, page_size_from, page_url_after
 from web.schema import PAGE_PARAMETERS, errors, id_parameter, page_of
 
 POINTS_MAX = 50  # numbers (or addresses) per contact in one request
+LABELS_MAX = 100  # labels per contact in one request
 NOTES_MAX_LENGTH = 20_000
 
 
@@ -53,6 +56,7 @@ class ContactSerializer(serializers.ModelSerializer):
     )
     phones = serializers.SerializerMethodField()
     emails = serializers.SerializerMethodField()
+    labels = LabelSerializer(many=True, help_text="By name.")
 
     class Meta:
         model = Contact
@@ -65,6 +69,7 @@ class ContactSerializer(serializers.ModelSerializer):
             "notes",
             "phones",
             "emails",
+            "labels",
             "created_at",
             "updated_at",
         ]
@@ -141,6 +146,14 @@ class ContactWriteSerializer(serializers.Serializer):
         "Email addresses, primary first. On PATCH the list replaces the contact's "
         "addresses, in this order."
     )
+    labels = serializers.ListField(
+        child=serializers.CharField(max_length=LABEL_NAME_MAX_LENGTH),
+        required=False,
+        max_length=LABELS_MAX,
+        help_text="Names of existing labels (any case), replacing the contact's labels; "
+        "[] takes them all off. An unknown name is a 400: admins create labels on the "
+        "Team page.",
+    )
 
 
 class MergeSerializer(serializers.Serializer):
@@ -205,6 +218,11 @@ _CONTACT_ID = id_parameter("contact")
                 description="Matches a name, an address, or a run of a number's digits "
                 '("5552671" or "(415) 555-2671" find +14155552671).',
             ),
+            OpenApiParameter(
+                "label",
+                str,
+                description="Only contacts carrying the label of this name (any case).",
+            ),
             *PAGE_PARAMETERS,
         ],
         responses={
@@ -228,7 +246,8 @@ _CONTACT_ID = id_parameter("contact")
     partial_update=extend_schema(
         summary="Change a contact",
         description="Only the fields sent change. `phones` or `emails` replace that list "
-        "in the order given: the first becomes the primary one.",
+        "in the order given: the first becomes the primary one. `labels` replaces the "
+        "contact's labels.",
         parameters=[_CONTACT_ID],
         request=ContactWriteSerializer,
         responses={
@@ -275,7 +294,10 @@ class ContactViewSet(viewsets.GenericViewSet):
     serializer_class = ContactSerializer
 
     def list(self, request):
-        contacts = selectors.contact_list(query=request.query_params.get("q", ""))
+        contacts = selectors.contact_list(
+            query=request.query_params.get("q", ""),
+            label=request.query_params.get("label", ""),
+        )
         rows, next_url = contact_pages.paginate(contacts, request)
         return contact_pages.response(list(map(contact_data, rows)), next_url)
 
@@ -288,6 +310,7 @@ class ContactViewSet(viewsets.GenericViewSet):
             notes=data.get("notes", ""),
             phones=data.get("phones", []),
             emails=data.get("emails", []),
+            labels=data.get("labels", []),
         )
         return Response(_detail(contact.id), status=status.HTTP_201_CREATED)
 

@@ -4,6 +4,7 @@ from django.db import models
 
 from core.contacts import CONTACT_MAX_LENGTH
 from core.models import TimestampedModel
+from team.models import Label
 
 NAME_MAX_LENGTH = 200
 
@@ -25,6 +26,7 @@ class Contact(TimestampedModel):
         max_length=64, blank=True, help_text='An IANA time zone, e.g. "Europe/Dublin".'
     )
     notes = models.TextField(blank=True)
+    labels = models.ManyToManyField(Label, related_name="contacts", blank=True)
 
     class Meta:
         indexes = [

@@ -9,10 +9,12 @@ contacts/tests/test_api.py holds the two together.
 from typing import Any
 
 from contacts.models import Contact, PointKind
+from team.representation import label_data
 
 
 def contact_data(contact: Contact) -> dict[str, Any]:
-    """A contact; its ``points`` must be prefetched in order (contacts.selectors)."""
+    """A contact; its ``points`` (in order) and ``labels`` must be prefetched
+    (contacts.selectors)."""
     points = list(contact.points.all())
     return {
         "id": contact.id,
@@ -23,6 +25,7 @@ def contact_data(contact: Contact) -> dict[str, Any]:
         "notes": contact.notes,
         "phones": _points_of(points, PointKind.PHONE),
         "emails": _points_of(points, PointKind.EMAIL),
+        "labels": [label_data(label) for label in contact.labels.all()],
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
     }

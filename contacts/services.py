@@ -27,6 +27,7 @@ from contacts.models import NAME_MAX_LENGTH, Contact, ContactPoint, PointKind
 from contacts.signals import contact_names_changed
 from core.contacts import ContactKind, parse_contact
 from core.errors import ApplicationError, Conflict, NotFound, ValidationError
+from team.selectors import labels_named
 
 POINT_UNIQUE_CONSTRAINT = "contact_point_unique_value"
 # What separates the notes of two merged contacts: both are kept, one after the other.
@@ -78,9 +79,11 @@ def contact_create(
     notes: str = "",
     phones: Iterable[str] = (),
     emails: Iterable[str] = (),
+    labels: Iterable[str] = (),
 ) -> Contact:
     """A new contact with these numbers and addresses, in this order (the first of each
-    kind is the primary one). A number or address another contact owns is a 409."""
+    kind is the primary one), and these labels (names). A number or address another
+    contact owns is a 409."""
     fields = {
         "name": _name(name, field="name"),
         "first_name": _name(first_name, field="first_name"),
@@ -90,6 +93,7 @@ def contact_create(
     points = {PointKind.PHONE: point_values(phones, kind=PointKind.PHONE)}
     points[PointKind.EMAIL] = point_values(emails, kind=PointKind.EMAIL)
     _refuse_empty(fields["name"], points)
+    new_labels = _labels(labels)
     # The guard outside the transaction: it reads the owner once the insert rolled back.
     with (
         _point_owner_conflicts(points, contact_id=None),
@@ -99,6 +103,8 @@ def contact_create(
         contact = Contact.objects.create(**fields)
         for kind, values in points.items():
             _points_replace(contact, kind, values)
+        if new_labels:
+            contact.labels.set(new_labels)
     return contact
 
 
@@ -111,9 +117,11 @@ def contact_update(
     notes: str | None = None,
     phones: Iterable[str] | None = None,
     emails: Iterable[str] | None = None,
+    labels: Iterable[str] | None = None,
 ) -> Contact:
     """Change what is given (None: leave as is). ``phones`` or ``emails`` replace that
-    kind's list, in the given order: reordering makes a new primary."""
+    kind's list, in the given order: reordering makes a new primary. ``labels`` (names,
+    any case) replace the contact's labels; an unknown name is a ValidationError."""
     changes = {
         key: value
         for key, value in {
@@ -129,12 +137,15 @@ def contact_update(
         points[PointKind.PHONE] = point_values(phones, kind=PointKind.PHONE)
     if emails is not None:
         points[PointKind.EMAIL] = point_values(emails, kind=PointKind.EMAIL)
+    new_labels = None if labels is None else _labels(labels)
     contact_uuid = _uuid_or_not_found(contact_id)
     with (
         _point_owner_conflicts(points, contact_id=contact_uuid),
         transaction.atomic(),
     ):
         contact = _locked(contact_uuid)
+        if new_labels is not None:
+            contact.labels.set(new_labels)
         if not changes and not points:
             return contact
         _refuse_taken(points, contact_id=contact.id)
@@ -170,7 +181,8 @@ def contact_merge(*, contact_id: object, other_id: object) -> Contact:
     primary), the notes of both are kept, a blank name, first name or time zone is taken
     from the other, and everything that points at the other contact (conversations and
     email threads, and whatever later features link to a contact: every relation in
-    ``Contact._meta.related_objects``) points at this one instead.
+    ``Contact._meta.related_objects``) points at this one instead. The contact keeps the
+    labels of both.
     """
     contact_uuid = _uuid_or_not_found(contact_id)
     try:
@@ -201,6 +213,9 @@ def contact_merge(*, contact_id: object, other_id: object) -> Contact:
         contact, other = locked[contact_uuid], locked[other_uuid]
         _points_append(contact, other)
         _relations_move(other, contact)
+        # The contact's own many-to-many fields (its labels): the union of both.
+        for field in Contact._meta.many_to_many:
+            getattr(contact, field.name).add(*getattr(other, field.name).all())
         for name in ("name", "first_name", "time_zone"):
             if not getattr(contact, name):
                 setattr(contact, name, getattr(other, name))
@@ -212,6 +227,19 @@ def contact_merge(*, contact_id: object, other_id: object) -> Contact:
         # The other's conversations are the contact's now, and carry its name.
         contact_names_changed.send(sender=Contact, names={contact.pk: contact.name})
     return contact
+
+
+def _labels(names: Iterable[str]) -> list:
+    """The labels named (any case); an unknown name is refused, naming it."""
+    names = [name.strip() for name in names if name.strip()]
+    found = labels_named(names)
+    unknown = [name for name in names if name.lower() not in found]
+    if unknown:
+        raise ValidationError(
+            f"There is no label named “{unknown[0]}”. Admins create labels on the Team page.",
+            field="labels",
+        )
+    return list(found.values())
 
 
 def _points_append(contact: Contact, other: Contact) -> None:

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -26,12 +28,22 @@ class ConversationAdmin(PhoneSearchMixin, ViewOnlyAdmin):
         "channel_label",
         "subject",
         "message_count",
+        "state",
+        "assignee",
+        "label_names",
         "last_message_at",
         "last_message_preview",
         "records_link",
     ]
-    list_filter = ["channel", "last_message_at"]
-    list_select_related = ["contact"]
+    list_filter = [
+        "channel",
+        "state",
+        # Only the users something is assigned to, not every account.
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+        "labels",
+        "last_message_at",
+    ]
+    list_select_related = ["contact", "assignee"]
     search_fields = ["participant_a", "participant_b", "subject", "last_message_preview"]
     phone_search_fields = ["participant_a", "participant_b"]
     date_hierarchy = "last_message_at"
@@ -46,7 +58,12 @@ class ConversationAdmin(PhoneSearchMixin, ViewOnlyAdmin):
         "reply_to",
         "own_contact",
         "subject",
+        "state",
+        "snoozed_until",
+        "assignee",
+        "label_names",
         "message_count",
+        "inbound_count",
         "records_link",
         "last_message_at",
         "last_message_preview",
@@ -54,6 +71,14 @@ class ConversationAdmin(PhoneSearchMixin, ViewOnlyAdmin):
         "updated_at",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
+        # The labels of a whole page in one query, not one per row.
+        return super().get_queryset(request).prefetch_related("labels")
+
+    @admin.display(description="Labels")
+    def label_names(self, conversation: Conversation) -> str:
+        return ", ".join(sorted((label.name for label in conversation.labels.all()), key=str.lower))
 
     @admin.display(description="Channel", ordering="channel")
     def channel_label(self, conversation: Conversation) -> str:

@@ -1,10 +1,14 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from contacts.models import NAME_MAX_LENGTH, Contact
 from core.contacts import CONTACT_MAX_LENGTH
 from core.models import TimestampedModel
+from team.models import Label
 
 PREVIEW_LENGTH = 120
 SUBJECT_MAX_LENGTH = 998  # RFC 5322's longest header line
@@ -14,6 +18,12 @@ class ConversationChannel(models.TextChoices):
     SMS = "sms", "SMS"
     INTERNAL = "internal", "Internal"
     EMAIL = "email", "Email"
+
+
+class ConversationState(models.TextChoices):
+    OPEN = "open", "Open"
+    SNOOZED = "snoozed", "Snoozed"
+    CLOSED = "closed", "Closed"
 
 
 class Conversation(TimestampedModel):
@@ -59,8 +69,30 @@ class Conversation(TimestampedModel):
     last_message_at = models.DateTimeField()
     last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
     message_count = models.PositiveIntegerField(default=0)
-    # Inbound messages nobody has opened yet; shared by the team, like the inbox itself.
-    unread_count = models.PositiveIntegerField(default=0)
+    # A counter of inbound messages (from when read state became each user's own, it
+    # started at the team's unread count). What one user has not read is this minus what
+    # they had read (ReadMark.inbound_read): one subtraction per row, no count of messages.
+    inbound_count = models.PositiveIntegerField(default=0, db_default=0)
+
+    # What the team does with it: open until someone closes or snoozes it; an inbound
+    # message, or the snooze's end, opens it again.
+    state = models.CharField(
+        max_length=16,
+        choices=ConversationState.choices,
+        default=ConversationState.OPEN,
+        db_default=ConversationState.OPEN,
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
+    )
+    labels = models.ManyToManyField(
+        Label, through="ConversationLabel", related_name="conversations", blank=True
+    )
 
     class Meta:
         constraints = [
@@ -77,6 +109,19 @@ class Conversation(TimestampedModel):
                 condition=models.Q(channel__in=ConversationChannel.values),
                 name="conversation_channel_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=ConversationState.values),
+                name="conversation_state_valid",
+            ),
+            # A snoozed conversation knows when it wakes; no other has a wake-up time.
+            models.CheckConstraint(
+                condition=models.Q(state=ConversationState.SNOOZED, snoozed_until__isnull=False)
+                | (
+                    ~models.Q(state=ConversationState.SNOOZED)
+                    & models.Q(snoozed_until__isnull=True)
+                ),
+                name="conversation_snooze_has_time",
+            ),
         ]
         indexes = [
             # The conversation list: newest activity first, keyset-paginated on (time, id).
@@ -87,7 +132,158 @@ class Conversation(TimestampedModel):
                 condition=models.Q(channel="email"),
                 name="email_thread_activity_idx",
             ),
+            # The inbox's default view (open ones) and the other states, newest first.
+            models.Index(
+                fields=["state", "-last_message_at", "-id"], name="conversation_state_idx"
+            ),
+            # "Assigned to me", newest first.
+            models.Index(
+                fields=["assignee", "-last_message_at", "-id"],
+                condition=models.Q(assignee__isnull=False),
+                name="conversation_assignee_idx",
+            ),
+            # The snoozes to end, soonest first (conversations.services.snoozes_end).
+            models.Index(
+                fields=["snoozed_until"],
+                condition=models.Q(state=ConversationState.SNOOZED),
+                name="conversation_snoozed_idx",
+            ),
         ]
 
     def __str__(self):
         return f"{self.reply_to} ↔ {self.own_contact}"
+
+
+class ConversationLabel(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "label"], name="conversation_label_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["label", "conversation"], name="label_conversations_idx")]
+
+    def __str__(self):
+        return f"{self.label_id} on {self.conversation_id}"
+
+
+class ReadMark(models.Model):
+    """How many of a conversation's inbound messages one user has read.
+
+    Their unread count is ``conversation.inbound_count - inbound_read``; no row means they
+    have read none. A new user gets a row for every existing conversation (the inbox they
+    join starts read: conversations.signals), so only what arrives later is unread to them.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    inbound_read = models.PositiveIntegerField(default=0)
+    read_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # Also the list's look-up of the requesting user's mark for each row.
+            models.UniqueConstraint(fields=["conversation", "user"], name="read_mark_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} read {self.inbound_read} of {self.conversation_id}"
+
+
+class ActivityKind(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned"
+    UNASSIGNED = "unassigned", "Unassigned"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+    SNOOZED = "snoozed", "Snoozed"
+    LABELLED = "labelled", "Labelled"
+    UNLABELLED = "unlabelled", "Label removed"
+
+
+class Activity(models.Model):
+    """One change to a conversation's team state: who, what, when.
+
+    ``actor`` is null when Hatch itself did it (an inbound message reopened the
+    conversation, a snooze ended). ``detail`` holds what the line shows beyond the kind,
+    as it was then (the assignee's or label's name, the snooze's end), so that renaming or
+    deleting them later does not rewrite history.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="activities"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"], name="activity_thread_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ActivityKind.values), name="activity_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+NOTE_MAX_LENGTH = 10_000
+
+
+class Note(TimestampedModel):
+    """An internal note on a conversation: seen by the team, never sent to anyone."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(max_length=NOTE_MAX_LENGTH)
+    # The teammates it @mentions (they are notified).
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="mentioned_in_notes", blank=True
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["conversation", "created_at", "id"], name="note_thread_idx")
+        ]
+
+    def __str__(self):
+        return self.body[:60]
+
+
+SAVED_REPLY_TITLE_MAX_LENGTH = 100
+SAVED_REPLY_BODY_MAX_LENGTH = 5_000
+
+
+class SavedReply(TimestampedModel):
+    """A reply the team reuses; its body may name the contact and the agent
+    (conversations.saved_replies lists the variables)."""
+
+    title = models.CharField(max_length=SAVED_REPLY_TITLE_MAX_LENGTH)
+    body = models.TextField(max_length=SAVED_REPLY_BODY_MAX_LENGTH)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "saved replies"
+        ordering = [Lower("title")]
+        constraints = [
+            models.UniqueConstraint(Lower("title"), name="saved_reply_title_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.title

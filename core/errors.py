@@ -34,3 +34,10 @@ class PayloadTooLarge(ApplicationError):
     """What was sent is larger than Hatch accepts for it (files over a channel's limit)."""
 
     status_code = 413
+
+
+class Forbidden(ApplicationError):
+    """The request is understood and well formed, but this user may not do it (send under
+    another teammate's name, say)."""
+
+    status_code = 403

@@ -23,8 +23,15 @@ logger = logging.getLogger(__name__)
 INBOX_GROUP = "inbox"
 
 
-def publish_on_commit(build_event) -> None:
-    """Publish ``build_event()`` once the current transaction commits (at once outside one).
+def user_group(user_id) -> str:
+    """The group of one user's open pages: events meant for them alone (their read marks,
+    their mentions)."""
+    return f"user-{user_id}"
+
+
+def publish_on_commit(build_event, *, group: str = INBOX_GROUP) -> None:
+    """Publish ``build_event()`` to ``group`` (every open inbox, unless told otherwise) once
+    the current transaction commits (at once outside one).
 
     The event is built after the commit, from the committed rows. A failure to publish is
     logged and never undoes or fails the write: the page catches up when it reconnects.
@@ -38,7 +45,7 @@ def publish_on_commit(build_event) -> None:
                 # nor the socket (json) can carry: send the JSON the API renders, as
                 # plain values.
                 event = orjson.loads(json_bytes(event))
-                _publisher.send({"type": "inbox.event", "event": event})
+                _publisher.send(group, {"type": "inbox.event", "event": event})
         except Exception:
             logger.exception("Could not publish an inbox event")
 
@@ -70,13 +77,13 @@ class _Publisher:
         self._queue: asyncio.Queue | None = None
         self._pid: int | None = None
 
-    def send(self, message: dict) -> None:
+    def send(self, group: str, message: dict) -> None:
         layer = get_channel_layer()
         if isinstance(layer, InMemoryChannelLayer):
-            async_to_sync(layer.group_send)(INBOX_GROUP, message)
+            async_to_sync(layer.group_send)(group, message)
             return
         loop, queue = self._started()
-        loop.call_soon_threadsafe(queue.put_nowait, message)
+        loop.call_soon_threadsafe(queue.put_nowait, (group, message))
 
     def flush(self, timeout: float) -> None:
         if self._loop is None or self._pid != os.getpid():
@@ -108,9 +115,9 @@ class _Publisher:
 
     async def _drain(self) -> None:
         while True:
-            message = await self._queue.get()
+            group, message = await self._queue.get()
             try:
-                await get_channel_layer().group_send(INBOX_GROUP, message)
+                await get_channel_layer().group_send(group, message)
             except Exception:
                 logger.exception("Could not publish an inbox event")
             finally:

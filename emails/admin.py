@@ -41,7 +41,9 @@ class EmailEventInline(ProviderEventInline):
 @admin.register(Email)
 class EmailAdmin(ViewOnlyAdmin):
     list_display = ["created_at", "to_email", "from_email", "subject", "status", "error_code"]
-    list_filter = ["status", ("error_code", ErrorCodeFilter), "created_at"]
+    # sent_by: every user, not only those who sent something (finding those would read
+    # the whole emails table, and a team is a short list).
+    list_filter = ["status", ("error_code", ErrorCodeFilter), "sent_by", "created_at"]
     # An X-Message-Id is looked up whole, so it matches on the unique index.
     search_fields = ["to_email", "from_email", "subject", "=provider_message_id"]
     date_hierarchy = "created_at"

@@ -25,9 +25,20 @@ from attachments.api import (
     uploaded_files_field,
 )
 from attachments.services import EMAIL_POLICY, MEGABYTE
-from conversations.models import Conversation
+from conversations.api import (
+    TEAM_FILTER_PARAMETERS,
+    TEAM_STATE_KEYS,
+    NotesMixin,
+    TeammateNameSerializer,
+    TeamStateSerializer,
+    TeamStateViewSetMixin,
+    team_filters,
+    team_state_schemas,
+)
+from conversations.models import Conversation, ConversationChannel
+from conversations.selectors import rows_with_labels
+from conversations.services import conversation_mark_read
 from core.errors import ValidationError
-from core.serialization import row_of
 from emails import selectors, services
 from emails.models import (
     BODY_MAX_LENGTH,
@@ -46,11 +57,13 @@ from emails.representation import (
     THREAD_EMAIL_FIELDS,
     email_detail_data,
     email_html_safe,
-    email_thread_data,
+    email_row,
+    email_thread_data_for_user,
     email_thread_detail_data,
     emails_data,
 )
 from idempotency.keys import idempotent
+from team.selectors import display_name
 from web.pagination import KeysetPagination
 from web.schema import (
     IDEMPOTENCY_KEY,
@@ -94,6 +107,10 @@ class EmailSerializer(serializers.ModelSerializer):
     thread_id = serializers.UUIDField(
         allow_null=True, help_text="The email thread it belongs to (/api/email_threads)."
     )
+    sent_by = serializers.SerializerMethodField(
+        help_text="The teammate who sent it; null for a received email or one sent by a "
+        "program with no user (a command)."
+    )
 
     class Meta:
         model = Email
@@ -118,12 +135,18 @@ class EmailSerializer(serializers.ModelSerializer):
             "updated_at",
             "direction",
             "thread_id",
+            "sent_by",
         ]
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, email: Email) -> list:
         links = email.attachment_links.select_related("attachment").order_by("position")
         return AttachmentSerializer([link.attachment for link in links], many=True).data
+
+    @extend_schema_field(TeammateNameSerializer(allow_null=True))
+    def get_sent_by(self, email: Email) -> dict | None:
+        user = email.sent_by
+        return None if user is None else {"id": user.pk, "name": display_name(user)}
 
 
 class EmailEventSerializer(serializers.ModelSerializer):
@@ -188,7 +211,7 @@ class EmailThreadContactSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Blank until someone names them.")
 
 
-class EmailThreadSerializer(serializers.ModelSerializer):
+class EmailThreadSerializer(TeamStateSerializer, serializers.ModelSerializer):
     participants = serializers.SerializerMethodField(
         help_text="Two addresses: the other party's (where a reply goes), then Hatch's own."
     )
@@ -199,7 +222,8 @@ class EmailThreadSerializer(serializers.ModelSerializer):
         source="last_message_preview", help_text="One line of the newest email."
     )
     unread_count = serializers.IntegerField(
-        help_text="Received emails nobody has opened (shared by the team); 0 once read."
+        help_text="Received emails the requesting user has not read (their own; 0 once "
+        "they mark it read)."
     )
 
     class Meta:
@@ -211,8 +235,9 @@ class EmailThreadSerializer(serializers.ModelSerializer):
             "contact",
             "last_message_at",
             "message_count",
-            "unread_count",
             "preview",
+            *TEAM_STATE_KEYS,
+            "unread_count",
         ]
 
     def get_participants(self, thread: Conversation) -> list[str]:
@@ -386,7 +411,7 @@ class EmailViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         email = selectors.email_get(email_id=pk)
         events = selectors.email_events(email=email).values(*EMAIL_EVENT_FIELDS)
-        return Response(email_detail_data(row_of(email, EMAIL_FIELDS), events))
+        return Response(email_detail_data(email_row(email), events))
 
     @extend_schema(
         summary="Send an email",
@@ -463,7 +488,7 @@ class EmailViewSet(viewsets.GenericViewSet):
                 "status": email.status,
                 "message_id": email.provider_message_id,
                 "method": email_providers.configured_name(),
-                "email": emails_data([row_of(email, EMAIL_FIELDS)])[0],
+                "email": emails_data([email_row(email)])[0],
             }
         )
 
@@ -483,6 +508,7 @@ _IMAGES = OpenApiParameter(
         summary="List email threads, newest activity first",
         parameters=[
             OpenApiParameter("q", str, description="Searches subjects, participants and previews."),
+            *TEAM_FILTER_PARAMETERS,
             *PAGE_PARAMETERS,
         ],
         responses={
@@ -496,28 +522,42 @@ _IMAGES = OpenApiParameter(
         responses={200: EmailThreadDetailSerializer, **errors(400, 401, 403, 404)},
     ),
     read=extend_schema(
-        summary="Mark an email thread read",
+        summary="Mark an email thread read (for the requesting user)",
+        description="Its unread_count goes to 0 for the requesting user alone; their other "
+        'pages hear of it live (`{"type": "conversation.read"}`).',
         parameters=[_THREAD_ID],
         request=None,
         responses={200: EmailThreadSerializer, **errors(401, 403, 404)},
     ),
+    **team_state_schemas(EmailThreadSerializer, noun="email thread", id_parameter=_THREAD_ID),
 )
-class EmailThreadViewSet(viewsets.GenericViewSet):
+class EmailThreadViewSet(TeamStateViewSetMixin, NotesMixin, viewsets.GenericViewSet):
     """Email threads: emails sent and received, grouped by Message-ID references and by
     subject (emails.threading). Lists read the threads' summaries only."""
 
     serializer_class = EmailThreadSerializer
+    team_channels = (ConversationChannel.EMAIL,)
+
+    def team_item(self, request, conversation_id) -> dict:
+        return email_thread_data_for_user(
+            selectors.email_thread_summary_get(thread_id=conversation_id, user=request.user)
+        )
 
     def list(self, request):
-        threads = selectors.email_thread_list(query=request.query_params.get("q", ""))
-        rows, next_url = thread_pages.paginate(threads.values(*EMAIL_THREAD_FIELDS), request)
-        return thread_pages.response(list(map(email_thread_data, rows)), next_url)
+        threads = selectors.email_thread_list(
+            user=request.user, query=request.query_params.get("q", ""), **team_filters(request)
+        )
+        rows, next_url = thread_pages.paginate(
+            threads.values(*EMAIL_THREAD_FIELDS, "unread_count"), request
+        )
+        items = list(map(email_thread_data_for_user, rows_with_labels(rows)))
+        return thread_pages.response(items, next_url)
 
     def retrieve(self, request, pk=None):
         images = request.query_params.get("images", "0")
         if images not in ("0", "1"):
             raise ValidationError("'images' must be 0 or 1.", field="images")
-        thread = selectors.email_thread_get(thread_id=pk, fields=EMAIL_THREAD_FIELDS)
+        thread = selectors.email_thread_summary_get(thread_id=pk, user=request.user)
         emails = selectors.email_thread_emails(thread_id=thread["id"]).values(*THREAD_EMAIL_FIELDS)
         return Response(
             email_thread_detail_data(thread, list(emails), allow_remote_images=images == "1")
@@ -525,11 +565,8 @@ class EmailThreadViewSet(viewsets.GenericViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def read(self, request, pk=None):
-        """Mark the thread read: its unread count goes to 0 for everyone."""
-        thread = selectors.email_thread_get(thread_id=pk, fields=("id",))
-        services.email_thread_mark_read(thread_id=thread["id"])
-        return Response(
-            email_thread_data(
-                selectors.email_thread_get(thread_id=thread["id"], fields=EMAIL_THREAD_FIELDS)
-            )
-        )
+        """Mark the thread read for the requesting user: their unread count goes to 0
+        (everyone else's stays as it was)."""
+        thread = self.team_conversation(pk)
+        conversation_mark_read(conversation_id=thread.id, user=request.user)
+        return Response(self.team_item(request, thread.id))

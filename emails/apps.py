@@ -19,3 +19,11 @@ class EmailsConfig(AppConfig):
         # A contact's timeline shows their emails (contacts sits below emails and cannot
         # ask for them itself).
         timeline.register("emails", contact_timeline_emails)
+
+        from conversations import live as conversation_live
+        from conversations.models import ConversationChannel
+        from emails.live import publish_email_thread_changed
+
+        # What the team does with an email thread (conversations.services) goes to the
+        # inbox as emails' email_thread.updated.
+        conversation_live.register([ConversationChannel.EMAIL], publish_email_thread_changed)

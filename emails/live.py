@@ -2,11 +2,13 @@
 
 ``email.created`` and ``email.updated`` carry the email as the API shows it; a new email
 (sent or received) also carries its thread's summary as ``thread``, in the shape of
-``GET /api/email_threads``. ``email_thread.updated`` carries a thread whose summary changed
-without a new email (it was marked read).
+``GET /api/email_threads`` as every inbox sees it (its ``inbound_count``, never one user's
+``unread_count``). ``email_thread.updated`` carries a thread whose summary changed without
+a new email (what the team does with it: conversations.services).
 """
 
 from conversations.models import Conversation
+from conversations.selectors import rows_with_labels
 from core.realtime import publish_on_commit
 from emails.models import Email
 from emails.representation import (
@@ -33,21 +35,24 @@ def publish_email_changed(email_id, *, created: bool = False) -> None:
             "email": emails_data([row])[0],
         }
         if created and row["thread_id"] is not None:
-            event["thread"] = email_thread_data(
-                {name: row[f"thread__{name}"] for name in EMAIL_THREAD_FIELDS}
+            (thread,) = rows_with_labels(
+                [{name: row[f"thread__{name}"] for name in EMAIL_THREAD_FIELDS}]
             )
+            event["thread"] = email_thread_data(thread)
         return event
 
     publish_on_commit(build)
 
 
 def publish_email_thread_changed(thread_id) -> None:
-    """A thread's summary changed without a new email in it (it was marked read)."""
+    """A thread's summary changed without a new email in it (its state, assignee or
+    labels)."""
 
     def build():
         row = Conversation.objects.filter(pk=thread_id).values(*EMAIL_THREAD_FIELDS).first()
         if row is None:
             return None
-        return {"type": "email_thread.updated", "thread": email_thread_data(row)}
+        (thread,) = rows_with_labels([row])
+        return {"type": "email_thread.updated", "thread": email_thread_data(thread)}
 
     publish_on_commit(build)

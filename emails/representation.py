@@ -19,8 +19,12 @@ from rest_framework.fields import DateTimeField
 
 from attachments.representation import ATTACHMENT_FIELDS, attachment_data
 from attachments.selectors import attachment_download_url
+from conversations.representation import TEAM_STATE_FIELDS, team_state_data
+from conversations.selectors import people_by_id
+from core.serialization import row_of
 from emails.html import remote_image_count, sanitise_email_html
-from emails.models import EmailAttachment
+from emails.models import Email, EmailAttachment
+from team.selectors import display_name
 
 # The columns each shape reads: fetch exactly these with .values(*FIELDS).
 EMAIL_FIELDS = (
@@ -44,11 +48,16 @@ EMAIL_FIELDS = (
     "updated_at",
     "direction",
     "thread_id",
+    # Who sent it, named in one more query per page (email_senders).
+    "sent_by_id",
 )
 EMAIL_EVENT_FIELDS = ("event", "occurred_at", "recipient")
 # An email in its thread: what every email answer has, and what threads it.
 THREAD_EMAIL_FIELDS = (*EMAIL_FIELDS, "from_name", "message_id", "in_reply_to")
-# An email thread (a conversations.Conversation with channel "email") and its contact.
+# An email thread (a conversations.Conversation with channel "email") and its contact,
+# with what the team does with it (its assignee's name joined in). A thread shape also
+# needs the row's ``labels`` (conversations.selectors.rows_with_labels) and, as the API
+# answers one user, their ``unread_count`` (conversations.selectors.with_unread_count).
 EMAIL_THREAD_FIELDS = (
     "id",
     "subject",
@@ -58,8 +67,8 @@ EMAIL_THREAD_FIELDS = (
     "contact_name",
     "last_message_at",
     "message_count",
-    "unread_count",
     "last_message_preview",
+    *TEAM_STATE_FIELDS,
 )
 
 # DRF's own field, so that a time reads exactly as the serializers write it.
@@ -67,11 +76,36 @@ _time = DateTimeField().to_representation
 
 
 def emails_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``email_data`` of each row, with its files: one query for the rows that have some,
-    none when no row does."""
+    """``email_data`` of each row, with its files and its sender: one query for the rows
+    that have files, none when no row does; one for who sent them (email_senders)."""
     rows = list(rows)
     links = email_attachment_links(rows)
-    return [email_data(row, links.get(row["id"], ())) for row in rows]
+    senders = email_senders(rows)
+    return [
+        email_data(row, links.get(row["id"], ()), sent_by=sent_by(row, senders)) for row in rows
+    ]
+
+
+def email_senders(rows: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """``{"id", "name"}`` of the teammates who sent these emails, by id: one query, none
+    when nobody did (received emails) or the rows name them already (``email_row``)."""
+    return people_by_id(
+        row["sent_by_id"] for row in rows if row["sent_by_id"] is not None and "sent_by" not in row
+    )
+
+
+def sent_by(row: dict[str, Any], senders: dict[int, dict[str, Any]]) -> dict[str, Any] | None:
+    """Who sent the email of ``row``: named in the row (``email_row``) or in ``senders``."""
+    return row.get("sent_by") or senders.get(row["sent_by_id"])
+
+
+def email_row(email: Email, fields: tuple[str, ...] = EMAIL_FIELDS) -> dict[str, Any]:
+    """The row of an email in hand, as ``.values(*fields)`` reads it, with its sender
+    named (``sent_by``) when the record holds them already, as a send's does."""
+    row = row_of(email, fields)
+    if email.sent_by_id is not None and Email.sent_by.is_cached(email):
+        row["sent_by"] = {"id": email.sent_by_id, "name": display_name(email.sent_by)}
+    return row
 
 
 def email_attachment_links(rows: Iterable[dict[str, Any]]) -> dict[Any, list[EmailAttachment]]:
@@ -97,9 +131,15 @@ def email_attachment_links(rows: Iterable[dict[str, Any]]) -> dict[Any, list[Ema
     return links
 
 
-def email_data(row: dict[str, Any], links: Iterable[EmailAttachment] = ()) -> dict[str, Any]:
-    """One email; ``links``: its files, in order (see emails_data). ``refused_attachments``:
-    what a received email carried that Hatch did not keep, each with the reason."""
+def email_data(
+    row: dict[str, Any],
+    links: Iterable[EmailAttachment] = (),
+    *,
+    sent_by: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One email; ``links``: its files, in order, and ``sent_by``: the teammate who sent
+    it, ``{"id", "name"}`` (see emails_data). ``refused_attachments``: what a received
+    email carried that Hatch did not keep, each with the reason."""
     return {
         "id": row["id"],
         "to_email": row["to_email"],
@@ -121,6 +161,7 @@ def email_data(row: dict[str, Any], links: Iterable[EmailAttachment] = ()) -> di
         "updated_at": _time(row["updated_at"]),
         "direction": row["direction"],
         "thread_id": row["thread_id"],
+        "sent_by": sent_by,
     }
 
 
@@ -138,7 +179,8 @@ def email_event_data(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def email_thread_data(row: dict[str, Any]) -> dict[str, Any]:
-    """A thread as the thread list shows it: its summary, never its emails."""
+    """A thread as every inbox sees it (the live events): its summary, never its emails,
+    and no one user's unread count but its ``inbound_count``."""
     return {
         "id": row["id"],
         "subject": row["subject"],
@@ -151,23 +193,34 @@ def email_thread_data(row: dict[str, Any]) -> dict[str, Any]:
         ),
         "last_message_at": _time(row["last_message_at"]),
         "message_count": row["message_count"],
-        "unread_count": row["unread_count"],
         "preview": row["last_message_preview"],
+        **team_state_data(row),
     }
 
 
+def email_thread_data_for_user(row: dict[str, Any]) -> dict[str, Any]:
+    """A thread as the thread list answers the requesting user: with their
+    ``unread_count``."""
+    return {**email_thread_data(row), "unread_count": row["unread_count"]}
+
+
 def thread_email_data(
-    row: dict[str, Any], links: Iterable[EmailAttachment] = (), *, allow_remote_images: bool
+    row: dict[str, Any],
+    links: Iterable[EmailAttachment] = (),
+    *,
+    allow_remote_images: bool,
+    sent_by: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An email in its thread: the email answer, with who sent it and how it threads, and
     its HTML made safe to show (``email_html_safe``). ``html_content`` stays as received.
-    ``links``: its files, in order (email_attachment_links)."""
+    ``links``: its files, in order (email_attachment_links); ``sent_by``: the teammate who
+    sent it (email_senders)."""
     links = list(links)
     safe_html, blocked = email_html_safe(
         row["html_content"], links, allow_remote_images=allow_remote_images
     )
     return {
-        **email_data(row, links),
+        **email_data(row, links, sent_by=sent_by),
         "from_name": row["from_name"],
         "message_id": row["message_id"],
         "in_reply_to": row["in_reply_to"],
@@ -198,13 +251,18 @@ def email_html_safe(
 def email_thread_detail_data(
     row: dict[str, Any], emails: list[dict[str, Any]], *, allow_remote_images: bool
 ) -> dict[str, Any]:
-    """A thread with its emails (``emails``: THREAD_EMAIL_FIELDS rows, oldest first)."""
+    """A thread with its emails (``emails``: THREAD_EMAIL_FIELDS rows, oldest first), for
+    the requesting user (``row`` has their ``unread_count``)."""
     links = email_attachment_links(emails)
+    senders = email_senders(emails)
     return {
-        **email_thread_data(row),
+        **email_thread_data_for_user(row),
         "emails": [
             thread_email_data(
-                email, links.get(email["id"], ()), allow_remote_images=allow_remote_images
+                email,
+                links.get(email["id"], ()),
+                allow_remote_images=allow_remote_images,
+                sent_by=sent_by(email, senders),
             )
             for email in emails
         ],

@@ -2,13 +2,16 @@
 
 import uuid
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
 from contacts.timeline import Cursor, TimelineItem
 from contacts.timeline import preview as timeline_preview
 from conversations.models import Conversation, ConversationChannel
+from conversations.selectors import rows_with_labels, team_filtered, with_unread_count
 from core.queries import get_by_uuid
 from emails.models import Email, EmailDirection, EmailEvent
+from emails.representation import EMAIL_THREAD_FIELDS
 
 
 def email_list() -> QuerySet[Email]:
@@ -25,13 +28,30 @@ def email_events(*, email: Email) -> QuerySet[EmailEvent]:
     return EmailEvent.objects.filter(email=email).order_by("occurred_at", "id")
 
 
-def email_thread_list(*, query: str = "") -> QuerySet[Conversation]:
-    """Email threads, for keyset pagination on (last_message_at, id) (email_thread_activity_idx).
+def email_thread_list(
+    *,
+    user: AbstractBaseUser,
+    query: str = "",
+    state: str = "",
+    assignee: str = "",
+    label: str = "",
+) -> QuerySet[Conversation]:
+    """Email threads with ``user``'s own ``unread_count``, for keyset pagination on
+    (last_message_at, id) (email_thread_activity_idx).
 
-    Reads the summary columns only. ``query`` matches the subject, either participant or
-    the preview of the newest email, in any case.
+    Reads the summary columns only (and, per row, the user's read mark). ``query`` matches
+    the subject, either participant or the preview of the newest email, in any case.
+    ``state``, ``assignee`` and ``label`` are the team-state filters
+    (conversations.selectors.team_filtered: a ValidationError for an unusable value).
     """
-    threads = Conversation.objects.filter(channel=ConversationChannel.EMAIL)
+    threads = team_filtered(
+        Conversation.objects.filter(channel=ConversationChannel.EMAIL),
+        user=user,
+        state=state,
+        assignee=assignee,
+        label=label,
+    )
+    threads = with_unread_count(threads, user=user)
     query = query.strip()
     if not query:
         return threads
@@ -46,11 +66,14 @@ def email_thread_list(*, query: str = "") -> QuerySet[Conversation]:
     )
 
 
-def email_thread_get(*, thread_id: object, fields: tuple[str, ...]) -> dict:
-    """One email thread's row (``fields``, as ``.values()`` reads them); NotFound for an
-    unknown id, a malformed one, or the id of an SMS conversation."""
-    threads = Conversation.objects.filter(channel=ConversationChannel.EMAIL).values(*fields)
-    return get_by_uuid(threads, thread_id, noun="email thread")
+def email_thread_summary_get(*, thread_id: object, user: AbstractBaseUser) -> dict:
+    """One email thread's summary row as the representation reads it for ``user`` (their
+    unread count, its assignee's name, its labels): two queries. NotFound for an unknown
+    id, a malformed one, or the id of an SMS conversation."""
+    threads = with_unread_count(
+        Conversation.objects.filter(channel=ConversationChannel.EMAIL), user=user
+    ).values(*EMAIL_THREAD_FIELDS, "unread_count")
+    return rows_with_labels([get_by_uuid(threads, thread_id, noun="email thread")])[0]
 
 
 def email_thread_emails(*, thread_id: object) -> QuerySet[Email]:

@@ -24,12 +24,13 @@ from attachments.services import (
 from contacts.models import PointKind
 from contacts.services import contact_for_point
 from conversations.models import Conversation, ConversationChannel
+from conversations.services import conversation_reopen_on_inbound
 from core.contacts import CONTACT_MAX_LENGTH
 from core.errors import ApplicationError, Conflict, PayloadTooLarge, ValidationError
 from core.senders import SenderAllowList
 from emails import consent
 from emails.events import InboundAttachment, InboundEmail, TrackingEvent
-from emails.live import publish_email_changed, publish_email_thread_changed
+from emails.live import publish_email_changed
 from emails.models import (
     BODY_MAX_LENGTH,
     RECIPIENTS_MAX,
@@ -185,7 +186,7 @@ def email_send(
             attachment_count=len(files),
         )
         _attachments_link(email, [(file, "") for file in files])
-        _thread_add(thread.id, email, unread=False)
+        _thread_add(thread.id, email, inbound=False)
         publish_email_changed(email.pk, created=True)
         # Its one receiver (emails.signals) enqueues the delivery once this commits.
         outbound_email_stored.send(sender=Email, email_id=email.pk)
@@ -202,8 +203,9 @@ def email_receive(*, event: InboundEmail) -> tuple[Email, bool]:
     (emails.html sanitises it whenever it is shown); its files are stored as attachments
     (EMAIL_POLICY: a file the policy refuses, a program say, is listed by name with the
     reason, not kept). Its sender becomes a contact, it joins a thread (emails.threading)
-    whose summary counts it as unread, all in one transaction, and the inbox is told once
-    that commits.
+    whose summary counts it as inbound (unread to every user until they read it) and which
+    opens again if it was snoozed or closed, all in one transaction, and the inbox is told
+    once that commits.
     """
     message_id = inbound_message_id(event)
     stored = Email.objects.filter(message_id=message_id).first()
@@ -236,6 +238,9 @@ def _inbound_store(
         thread = _thread_start(
             own=own, other=sender, subject=event.subject, at=now, contact=contact
         )
+    else:
+        # The person wrote back: a snoozed or closed thread opens again.
+        conversation_reopen_on_inbound(thread.id)
     in_reply_to = next((ref for ref in event.in_reply_to if len(ref) <= CONTACT_MAX_LENGTH), "")
     attachments_save([attachment for attachment, _cid in files])
     email = Email.objects.create(
@@ -259,7 +264,7 @@ def _inbound_store(
         created_at=now,
     )
     _attachments_link(email, files)
-    _thread_add(thread.id, email, unread=True, contact=contact)
+    _thread_add(thread.id, email, inbound=True, contact=contact)
     publish_email_changed(email.pk, created=True)
     return email
 
@@ -317,17 +322,6 @@ def _attachments_link(email: Email, files: list[tuple[Attachment, str]]) -> None
         EmailAttachment(email=email, attachment=attachment, position=position, content_id=cid)
         for position, (attachment, cid) in enumerate(files)
     )
-
-
-def email_thread_mark_read(*, thread_id: uuid.UUID) -> None:
-    """Someone opened the thread: nothing in it is unread any more (for the whole team)."""
-    with transaction.atomic():
-        if (
-            Conversation.objects.filter(id=thread_id, channel=ConversationChannel.EMAIL)
-            .exclude(unread_count=0)
-            .update(unread_count=0, updated_at=timezone.now())
-        ):
-            publish_email_thread_changed(thread_id)
 
 
 def email_events_apply(*, events: list[TrackingEvent]) -> dict[str, int]:
@@ -549,16 +543,16 @@ def _thread_start(*, own: str, other: str, subject: str, at: datetime, contact) 
     )
 
 
-def _thread_add(thread_id: uuid.UUID, email: Email, *, unread: bool, contact=None) -> None:
+def _thread_add(thread_id: uuid.UUID, email: Email, *, inbound: bool, contact=None) -> None:
     """Count ``email`` into its thread's summary, in one UPDATE (the row lock orders
     concurrent writers): the time and preview follow the newest email, whatever order
-    they commit in; a received email is unread; the thread gets the sender's contact if it
-    had none."""
+    they commit in; a received email counts into ``inbound_count`` (each user's unread
+    count is taken from it); the thread gets the sender's contact if it had none."""
     at = email.created_at
     preview = email_preview(body=email.body, html_content=email.html_content, subject=email.subject)
     changes = {
         "message_count": F("message_count") + 1,
-        "unread_count": F("unread_count") + int(unread),
+        "inbound_count": F("inbound_count") + int(inbound),
         # Every expression reads the row as it was: the preview compares the old time.
         "last_message_at": Greatest("last_message_at", Value(at)),
         "last_message_preview": Case(

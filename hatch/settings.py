@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks_db",
     "outbox",
+    "team",
     "consent",
     "attachments",
     "contacts",

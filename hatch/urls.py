@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from contacts.api import ContactViewSet
+from conversations.api import SavedReplyViewSet
 from emails.api import EmailThreadViewSet, EmailViewSet
 from emails.webhooks import SendGridEventsView, SendGridInboundView
 from messaging.api import ConversationViewSet, MessageViewSet
 from messaging.webhooks import InboundSmsView, StatusCallbackView
+from team.api import LabelViewSet, TeammateViewSet
 from web import schema, views
 from web.throttling import SendRateThrottle
 
@@ -21,6 +23,13 @@ router.register("messages", MessageViewSet, basename="message")
 router.register("emails", EmailViewSet, basename="email")
 router.register("email_threads", EmailThreadViewSet, basename="email_thread")
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("teammates", TeammateViewSet, basename="teammate")
+router.register("labels", LabelViewSet, basename="label")
+router.register("saved_replies", SavedReplyViewSet, basename="saved_reply")
+
+admin.site.site_header = "Hatch administration"
+admin.site.site_title = "Hatch"
+admin.site.index_title = "Records and settings"
 
 conversation_messages = ConversationViewSet.as_view({"get": "messages"})
 conversation_new_messages = ConversationViewSet.as_view({"get": "new_messages"})
@@ -67,6 +76,8 @@ urlpatterns = [
     # for providers (Twilio fetches an MMS's media there). Never a static file handler.
     path("", include("attachments.urls")),
     path("", include("messaging.urls")),
+    # The Team page and the invitation links' welcome page.
+    path("", include("team.urls")),
 ]
 
 handler400 = "web.views.bad_request"

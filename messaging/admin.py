@@ -60,6 +60,9 @@ class MessageAdmin(PhoneSearchMixin, ViewOnlyAdmin):
         ("error_code", ErrorCodeFilter),
         "direction",
         "channel",
+        # Every user, not only those who sent something: finding those would read the
+        # whole messages table, and a team is a short list.
+        "sent_by",
         "created_at",
     ]
     # A MessageSid is looked up whole, so it matches on the unique index.

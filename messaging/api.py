@@ -29,8 +29,19 @@ from attachments.api import (
     uploaded_files_field,
 )
 from attachments.services import MEGABYTE, MMS_POLICY
+from conversations.api import (
+    TEAM_FILTER_PARAMETERS,
+    TEAM_STATE_KEYS,
+    NotesMixin,
+    TeammateNameSerializer,
+    TeamStateSerializer,
+    TeamStateViewSetMixin,
+    team_filters,
+    team_state_schemas,
+)
+from conversations.selectors import rows_with_labels
+from conversations.services import conversation_mark_read
 from core.errors import ValidationError
-from core.serialization import row_of
 from idempotency.keys import idempotent
 from messaging import selectors, services
 from messaging.models import (
@@ -47,9 +58,11 @@ from messaging.representation import (
     DELIVERED_STATUSES,
     MESSAGE_FIELDS,
     conversation_contact,
-    conversation_data,
+    conversation_data_for_user,
+    message_row,
     messages_data,
 )
+from team.selectors import display_name
 from web.pagination import KeysetPagination
 from web.schema import (
     IDEMPOTENCY_KEY,
@@ -68,7 +81,7 @@ class ConversationContactSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Blank until someone names them.")
 
 
-class ConversationSerializer(serializers.ModelSerializer):
+class ConversationSerializer(TeamStateSerializer, serializers.ModelSerializer):
     conversation_id = serializers.UUIDField(source="id")
     # The seed's display string: the other party, then us.
     participants = serializers.SerializerMethodField()
@@ -93,9 +106,10 @@ class ConversationSerializer(serializers.ModelSerializer):
             "channel",
             "last_message_date",
             "message_count",
-            "unread_count",
             "preview",
             "contact",
+            *TEAM_STATE_KEYS,
+            "unread_count",
         ]
 
     def get_participants(self, conversation: Conversation) -> str:
@@ -133,6 +147,10 @@ class MessageSerializer(serializers.ModelSerializer):
         help_text="The message's files, in order: an outbound MMS's media, an inbound "
         "one's once downloaded."
     )
+    sent_by = serializers.SerializerMethodField(
+        help_text="The teammate who sent it; null for a received message or one sent by a "
+        "program with no user (a command)."
+    )
 
     class Meta:
         model = Message
@@ -158,10 +176,16 @@ class MessageSerializer(serializers.ModelSerializer):
             "sent_at",
             "delivered_at",
             "updated_at",
+            "sent_by",
         ]
 
     def get_is_delivered(self, message: Message) -> bool:
         return message.status in DELIVERED_STATUSES
+
+    @extend_schema_field(TeammateNameSerializer(allow_null=True))
+    def get_sent_by(self, message: Message) -> dict | None:
+        user = message.sent_by
+        return None if user is None else {"id": user.pk, "name": display_name(user)}
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, message: Message) -> list:
@@ -264,6 +288,7 @@ _THREAD_CONTACT_FIELDS = ("conversation__contact_id", "conversation__contact_nam
                 enum=["failed"],
                 description="Only conversations with a message that failed or was undelivered.",
             ),
+            *TEAM_FILTER_PARAMETERS,
             *PAGE_PARAMETERS,
         ],
         responses={
@@ -298,18 +323,30 @@ _THREAD_CONTACT_FIELDS = ("conversation__contact_id", "conversation__contact_nam
         },
     ),
     read=extend_schema(
-        summary="Mark a conversation read",
+        summary="Mark a conversation read (for the requesting user)",
+        description="Its unread_count goes to 0 for the requesting user alone; their other "
+        'pages hear of it live (`{"type": "conversation.read"}`).',
         parameters=[_CONVERSATION_ID],
         request=None,
         responses={200: ConversationSerializer, **errors(401, 403, 404)},
     ),
+    **team_state_schemas(
+        ConversationSerializer, noun="conversation", id_parameter=_CONVERSATION_ID
+    ),
 )
-class ConversationViewSet(viewsets.GenericViewSet):
+class ConversationViewSet(TeamStateViewSetMixin, NotesMixin, viewsets.GenericViewSet):
     serializer_class = ConversationSerializer
+    team_channels = (Channel.SMS, Channel.INTERNAL)
+
+    def team_item(self, request, conversation_id) -> dict:
+        return conversation_data_for_user(
+            selectors.conversation_summary_get(conversation_id=conversation_id, user=request.user)
+        )
 
     def list(self, request):
         """Newest activity first. ``q`` searches contacts and text; ``channel`` is "sms" or
-        "internal"; ``status=failed`` keeps conversations with a message that did not arrive."""
+        "internal"; ``status=failed`` keeps conversations with a message that did not arrive;
+        ``state``, ``assignee`` and ``label`` filter by what the team does with them."""
         params = request.query_params
         channel = params.get("channel", "")
         if channel not in ("", *Channel.values):
@@ -318,15 +355,20 @@ class ConversationViewSet(viewsets.GenericViewSet):
         if status not in ("", "failed"):
             raise ValidationError("'status' can only be 'failed'.", field="status")
         conversations = selectors.conversation_list(
-            query=params.get("q", ""), channel=channel, failed_only=status == "failed"
+            user=request.user,
+            query=params.get("q", ""),
+            channel=channel,
+            failed_only=status == "failed",
+            **team_filters(request),
         )
         rows, next_url = conversation_pages.paginate(
-            conversations.values(*CONVERSATION_FIELDS), request
+            conversations.values(*CONVERSATION_FIELDS, "unread_count"), request
         )
-        return conversation_pages.response(list(map(conversation_data, rows)), next_url)
+        items = list(map(conversation_data_for_user, rows_with_labels(rows)))
+        return conversation_pages.response(items, next_url)
 
     def retrieve(self, request, pk=None):
-        return Response(conversation_data(selectors.conversation_summary_get(conversation_id=pk)))
+        return Response(self.team_item(request, pk))
 
     @action(detail=True, serializer_class=MessageSerializer)
     def messages(self, request, pk=None):
@@ -340,7 +382,8 @@ class ConversationViewSet(viewsets.GenericViewSet):
             contact = conversation_contact({"contact_id": contact_id, "contact_name": name})
         else:
             # 404 for an unknown conversation
-            contact = conversation_contact(selectors.conversation_summary_get(conversation_id=pk))
+            summary = selectors.conversation_summary_get(conversation_id=pk, user=request.user)
+            contact = conversation_contact(summary)
         rows.reverse()
         response = message_pages.response(messages_data(rows), next_url)
         response.data["contact"] = contact
@@ -348,11 +391,11 @@ class ConversationViewSet(viewsets.GenericViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def read(self, request, pk=None):
-        """Mark the conversation read: its unread count goes to 0 for everyone."""
-        conversation = selectors.conversation_get(conversation_id=pk)
-        services.conversation_mark_read(conversation_id=conversation.id)
-        summary = selectors.conversation_summary_get(conversation_id=conversation.id)
-        return Response(conversation_data(summary))
+        """Mark the conversation read for the requesting user: their unread count goes to 0
+        (everyone else's stays as it was)."""
+        conversation = self.team_conversation(pk)
+        conversation_mark_read(conversation_id=conversation.id, user=request.user)
+        return Response(self.team_item(request, conversation.id))
 
     @action(detail=True, serializer_class=MessageSerializer)
     def new_messages(self, request, pk=None):
@@ -439,7 +482,9 @@ class MessageViewSet(viewsets.GenericViewSet):
             "provider, `method` its name, e.g. `twilio`; stored `queued`) or a contact name "
             "(an internal message, `method: database`, "
             "stored `delivered`). An invalid number or a `from` that is not one of Hatch's "
-            "numbers is a 400 naming the field; a number that replied STOP is a 409.\n\n"
+            "numbers is a 400 naming the field; a number that replied STOP is a 409. An "
+            "internal message goes out under your own name (the default), or a shared one "
+            "(Front desk): a `from` that is another teammate's name is a 403.\n\n"
             "Files (`media`) come as a multipart form, as a browser sends them (the field "
             "repeated once per file), or in JSON, base64-encoded. Their number and types "
             "are checked before anything is stored: too many files or a type an MMS cannot "
@@ -498,4 +543,4 @@ class MessageViewSet(viewsets.GenericViewSet):
 
 def _message_answer(message: Message) -> dict:
     """One message as the API answers it, its files included."""
-    return messages_data([row_of(message, MESSAGE_FIELDS)])[0]
+    return messages_data([message_row(message)])[0]

@@ -24,3 +24,11 @@ class MessagingConfig(AppConfig):
         # A contact's timeline shows their SMS and internal messages (contacts sits below
         # messaging and cannot ask for them itself).
         timeline.register("messaging", contact_timeline_messages)
+
+        from conversations import live as conversation_live
+        from messaging.live import publish_conversation_changed
+        from messaging.models import Channel
+
+        # What the team does with an SMS or internal conversation (conversations.services)
+        # goes to the inbox as messaging's conversation.updated.
+        conversation_live.register([Channel.SMS, Channel.INTERNAL], publish_conversation_changed)

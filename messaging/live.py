@@ -1,7 +1,12 @@
-"""The inbox events messaging publishes (see core.realtime)."""
+"""The inbox events messaging publishes (see core.realtime).
+
+A conversation goes out as every inbox sees it (messaging.representation.conversation_data):
+with its ``inbound_count`` and never one user's ``unread_count``.
+"""
 
 from typing import Any
 
+from conversations.selectors import rows_with_labels
 from core.realtime import publish_on_commit
 from messaging.representation import (
     CONVERSATION_FIELDS,
@@ -21,8 +26,9 @@ def publish_message_changed(
 ) -> None:
     """A message was created or its status changed; its conversation's summary goes along.
 
-    ``rows``, the message's and its conversation's rows as the write left them, spare the
-    query that otherwise reads them back after the commit.
+    ``rows``, the message's and its conversation's rows as the write left them (the
+    conversation's with its ``labels``), spare the queries that otherwise read them back
+    after the commit.
     """
 
     def build():
@@ -40,6 +46,7 @@ def publish_message_changed(
                 return None
             message = {name: joined[name] for name in MESSAGE_FIELDS}
             conversation = {name: joined[f"conversation__{name}"] for name in CONVERSATION_FIELDS}
+            (conversation,) = rows_with_labels([conversation])
         return {
             "type": "message.created" if created else "message.updated",
             # Its files are read after the commit, with the rows they were stored with.
@@ -51,6 +58,8 @@ def publish_message_changed(
 
 
 def publish_conversation_changed(conversation_id) -> None:
+    """The conversation changed without a new message (what the team does with it)."""
+
     def build():
         from messaging.models import Conversation
 
@@ -59,6 +68,7 @@ def publish_conversation_changed(conversation_id) -> None:
         )
         if conversation is None:
             return None
+        (conversation,) = rows_with_labels([conversation])
         return {"type": "conversation.updated", "conversation": conversation_data(conversation)}
 
     publish_on_commit(build)

@@ -16,10 +16,19 @@ from typing import Any
 
 from attachments.models import Attachment
 from attachments.representation import ATTACHMENT_FIELDS, attachment_data
-from messaging.models import Channel, MessageAttachment, MessageStatus
+from conversations.representation import (
+    ASSIGNEE_NAME_FIELDS,
+    TEAM_STATE_COLUMNS,
+    team_state_data,
+)
+from conversations.selectors import people_by_id
+from core.serialization import row_of
+from messaging.models import Channel, Message, MessageAttachment, MessageStatus
+from team.selectors import display_name
 
-# The columns each shape reads: selectors fetch exactly these with .values(*FIELDS).
-CONVERSATION_FIELDS = (
+# The conversation row's own columns a conversation shape reads (what a send's upsert
+# returns: messaging.summary).
+CONVERSATION_COLUMNS = (
     "id",
     "participant_a",
     "participant_b",
@@ -32,8 +41,13 @@ CONVERSATION_FIELDS = (
     "last_message_at",
     "last_message_preview",
     "message_count",
-    "unread_count",
+    *TEAM_STATE_COLUMNS,
 )
+# What selectors fetch with .values(*FIELDS): the columns and the assignee's name (a join).
+# A conversation shape also needs the row's ``labels`` (conversations.selectors.
+# rows_with_labels) and, as the API answers one user, their ``unread_count``
+# (conversations.selectors.with_unread_count).
+CONVERSATION_FIELDS = (*CONVERSATION_COLUMNS, *ASSIGNEE_NAME_FIELDS)
 MESSAGE_FIELDS = (
     "id",
     "conversation_id",
@@ -54,6 +68,8 @@ MESSAGE_FIELDS = (
     "sent_at",
     "delivered_at",
     "updated_at",
+    # Who sent it, named in one more query per page (messages_data).
+    "sent_by_id",
 )
 
 # The statuses a message has arrived in ("is_delivered").
@@ -61,6 +77,8 @@ DELIVERED_STATUSES = (MessageStatus.DELIVERED, MessageStatus.RECEIVED)
 
 
 def conversation_data(row: dict[str, Any]) -> dict[str, Any]:
+    """A conversation as every inbox sees it (the live events): no one user's unread
+    count, but its ``inbound_count``, from which each page works its own out."""
     return {
         "conversation_id": row["id"],
         # The seed's display string: the other party, then us.
@@ -72,10 +90,15 @@ def conversation_data(row: dict[str, Any]) -> dict[str, Any]:
         "channel": row["channel"],
         "last_message_date": row["last_message_at"],
         "message_count": row["message_count"],
-        "unread_count": row["unread_count"],
         "preview": row["last_message_preview"],
         "contact": conversation_contact(row),
+        **team_state_data(row),
     }
+
+
+def conversation_data_for_user(row: dict[str, Any]) -> dict[str, Any]:
+    """A conversation as the API answers the requesting user: with their ``unread_count``."""
+    return {**conversation_data(row), "unread_count": row["unread_count"]}
 
 
 def conversation_contact(row: dict[str, Any]) -> dict[str, Any] | None:
@@ -86,11 +109,33 @@ def conversation_contact(row: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def messages_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``message_data`` of each row, with its files: one query for the rows that carry
-    media (an outbound MMS, an inbound one once downloaded), none when no row does."""
+    """``message_data`` of each row, with its files and its sender: one query for the rows
+    that carry media (an outbound MMS, an inbound one once downloaded), none when no row
+    does; one for the names of the teammates who sent them, none when nobody did (or the
+    rows name them already: ``message_row``)."""
     rows = list(rows)
     files = message_attachments([row["id"] for row in rows if row["num_media"]])
-    return [message_data(row, files.get(row["id"], ())) for row in rows]
+    senders = people_by_id(
+        row["sent_by_id"] for row in rows if row["sent_by_id"] is not None and "sent_by" not in row
+    )
+    return [
+        message_data(
+            row,
+            files.get(row["id"], ()),
+            sent_by=row.get("sent_by") or senders.get(row["sent_by_id"]),
+        )
+        for row in rows
+    ]
+
+
+def message_row(message: Message) -> dict[str, Any]:
+    """The row of a message in hand, as ``.values(*MESSAGE_FIELDS)`` reads it, with its
+    sender named (``sent_by``) when the record holds them already, as a send's does: its
+    answer and its live event then look nobody up."""
+    row = row_of(message, MESSAGE_FIELDS)
+    if message.sent_by_id is not None and Message.sent_by.is_cached(message):
+        row["sent_by"] = {"id": message.sent_by_id, "name": display_name(message.sent_by)}
+    return row
 
 
 def message_attachments(message_ids: list) -> dict[Any, list[Attachment]]:
@@ -109,8 +154,14 @@ def message_attachments(message_ids: list) -> dict[Any, list[Attachment]]:
     return files
 
 
-def message_data(row: dict[str, Any], attachments: Iterable[Attachment] = ()) -> dict[str, Any]:
-    """One message; ``attachments``: its stored files, in order (see messages_data).
+def message_data(
+    row: dict[str, Any],
+    attachments: Iterable[Attachment] = (),
+    *,
+    sent_by: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One message; ``attachments``: its stored files, in order, and ``sent_by``: the
+    teammate who sent it, ``{"id", "name"}`` (see messages_data).
 
     ``media`` is the seed's key: an inbound MMS's media as Twilio reported them, whose URLs
     need Twilio's credentials. ``attachments`` are Hatch's copies (``/files/...``), and
@@ -139,4 +190,5 @@ def message_data(row: dict[str, Any], attachments: Iterable[Attachment] = ()) ->
         "sent_at": row["sent_at"],
         "delivered_at": row["delivered_at"],
         "updated_at": row["updated_at"],
+        "sent_by": sent_by,
     }

@@ -5,11 +5,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from contacts.timeline import Cursor, TimelineItem
 from contacts.timeline import preview as timeline_preview
 from conversations.models import ConversationChannel
+from conversations.selectors import rows_with_labels, team_filtered, with_unread_count
 from core.errors import NotFound
 from core.queries import get_by_uuid
 from messaging.models import Conversation, Direction, Message, MessageStatus
@@ -19,15 +21,29 @@ NEW_MESSAGES_LIMIT = 1000
 
 
 def conversation_list(
-    *, query: str = "", channel: str = "", failed_only: bool = False
+    *,
+    user: AbstractBaseUser,
+    query: str = "",
+    channel: str = "",
+    failed_only: bool = False,
+    state: str = "",
+    assignee: str = "",
+    label: str = "",
 ) -> QuerySet[Conversation]:
-    """Conversations, for keyset pagination on (last_message_at, id).
+    """Conversations with ``user``'s own ``unread_count``, for keyset pagination on
+    (last_message_at, id).
 
-    Reads the summary columns only. A search matches either contact or the text of any
-    message, and the failed filter keeps conversations with a failed or undelivered
-    message; both are semi-joins (EXISTS), never aggregates over messages.
+    Reads the summary columns only (and, per row, the user's read mark). A search matches
+    either contact or the text of any message, and the failed filter keeps conversations
+    with a failed or undelivered message; both are semi-joins (EXISTS), never aggregates
+    over messages. ``state``, ``assignee`` and ``label`` are the team-state filters
+    (conversations.selectors.team_filtered: a ValidationError for an unusable value).
     """
     conversations = Conversation.objects.exclude(channel=ConversationChannel.EMAIL)
+    conversations = team_filtered(
+        conversations, user=user, state=state, assignee=assignee, label=label
+    )
+    conversations = with_unread_count(conversations, user=user)
     if channel:
         conversations = conversations.filter(channel=channel)
     if failed_only:
@@ -61,11 +77,14 @@ def conversation_get(*, conversation_id: object) -> Conversation:
     return get_by_uuid(Conversation.objects.all(), conversation_id, noun="conversation")
 
 
-def conversation_summary_get(*, conversation_id: object) -> dict[str, Any]:
-    """One conversation's summary row, as the representation reads it (its contact's name
-    joined in): one query."""
-    conversations = Conversation.objects.values(*CONVERSATION_FIELDS)
-    return get_by_uuid(conversations, conversation_id, noun="conversation")
+def conversation_summary_get(*, conversation_id: object, user: AbstractBaseUser) -> dict[str, Any]:
+    """One conversation's summary row as the representation reads it for ``user`` (their
+    unread count, its assignee's name, its labels): two queries."""
+    conversations = with_unread_count(
+        Conversation.objects.exclude(channel=ConversationChannel.EMAIL), user=user
+    ).values(*CONVERSATION_FIELDS, "unread_count")
+    row = get_by_uuid(conversations, conversation_id, noun="conversation")
+    return rows_with_labels([row])[0]
 
 
 def message_get(*, message_id: object) -> Message:

@@ -27,6 +27,7 @@ from attachments.services import (
     attachments_save,
     attachments_write,
 )
+from conversations.selectors import users_named
 from core.contacts import (
     CONTACT_MAX_LENGTH,
     ContactKind,
@@ -34,19 +35,18 @@ from core.contacts import (
     normalise_phone,
     parse_contact,
 )
-from core.errors import Conflict, PayloadTooLarge, ValidationError
+from core.errors import Conflict, Forbidden, PayloadTooLarge, ValidationError
 from core.senders import SenderAllowList
 from core.text import without_nul
 from messaging import consent
 from messaging.delivery import inbound_media, sms_outbox
 from messaging.events import InboundMessage, StatusChanged
-from messaging.live import publish_conversation_changed, publish_message_changed
+from messaging.live import publish_message_changed
 from messaging.models import (
     BODY_MAX_LENGTH,
     MEDIA_ONLY_BODY,
     STATUS_LADDER,
     Channel,
-    Conversation,
     Direction,
     MediaStatus,
     Message,
@@ -188,7 +188,8 @@ def message_receive(*, event: InboundMessage) -> tuple[Message, bool]:
                 created_at=at,
                 delivered_at=at,
             )
-            store_message(message, own=recipient.value, other=sender.value, unread=True)
+            # Counted as inbound, and reopens the conversation if it was snoozed or closed.
+            store_message(message, own=recipient.value, other=sender.value, inbound=True)
             if media:
                 transaction.on_commit(lambda: inbound_media.enqueue(message.pk), robust=True)
             if keyword in consent.OPT_OUT_KEYWORDS:
@@ -320,23 +321,39 @@ def _internal_sender(sender: str | None, user: AbstractBaseUser | None) -> Party
         if user is None or not user.is_authenticated:
             raise ValidationError("'from' is required when no user is signed in.", field="from")
         sender = user.get_full_name() or user.get_username()
+        return parse_contact(sender, field="from")
     contact = parse_contact(sender, field="from")
     if contact.kind is not ContactKind.NAME:
         # A phone number or address as the sender of a database-only message would pass
         # it off as something it is not.
         raise ValidationError("'from' of an internal message must be a name.", field="from")
+    _refuse_a_teammates_name(contact.value, user)
     return contact
 
 
-def conversation_mark_read(*, conversation_id: uuid.UUID) -> None:
-    """Someone opened the conversation: nothing in it is unread any more."""
-    with transaction.atomic():
-        if (
-            Conversation.objects.filter(id=conversation_id)
-            .exclude(unread_count=0)
-            .update(unread_count=0, updated_at=timezone.now())
-        ):
-            publish_conversation_changed(conversation_id)
+def _refuse_a_teammates_name(name: str, user: AbstractBaseUser | None) -> None:
+    """A ``from`` that is another Hatch user's username or full name (in any case, their
+    account active or not) would pass the message off as theirs: Forbidden. One's own
+    names are one's own to use, and a shared name that is nobody's account ("Front desk")
+    is open to everyone. Without a signed-in user (a command), every teammate's name is
+    someone else's."""
+    owners = users_named(name)
+    if not owners:
+        return
+    if user is not None and user.is_authenticated and any(o.pk == user.pk for o in owners):
+        return
+    if user is None or not user.is_authenticated:
+        raise Forbidden(
+            f"'{name}' is a teammate's name, and a message sent without a signed-in user "
+            "is nobody's: choose a name that is no one's account (e.g. 'Front desk').",
+            field="from",
+        )
+    raise Forbidden(
+        f"'{name}' is another teammate's name: messages are sent under your own name. "
+        "Leave 'from' out to send as yourself, or use a shared name that is no one's "
+        "account (e.g. 'Front desk').",
+        field="from",
+    )
 
 
 def message_retry(*, message: Message) -> Message:

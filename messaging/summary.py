@@ -12,8 +12,10 @@ it. The rules:
   message (an inbound message was sent to us, an outbound one by us: ``sides``); a message
   older than the newest summarised one (a delayed webhook) leaves them as they are;
 - it has phone numbers when it is an SMS conversation (internal ones are between names);
-- ``message_count`` counts its messages; ``unread_count`` its inbound messages since the
-  conversation was last opened.
+- ``message_count`` counts its messages; ``inbound_count`` its inbound messages (what each
+  user has not read is taken from it: conversations.models.ReadMark);
+- an inbound message opens a snoozed or closed conversation again
+  (conversations.services.conversation_reopen_on_inbound).
 """
 
 import functools
@@ -21,12 +23,15 @@ from datetime import datetime
 from typing import NamedTuple
 
 import psycopg
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connections, router, transaction
 
 from contacts.models import Contact, ContactPoint, PointKind
 from contacts.services import contact_for_point
+from conversations.representation import ASSIGNEE_NAME_FIELDS
+from conversations.selectors import rows_with_labels
+from conversations.services import conversation_reopen_on_inbound
 from core.contacts import conversation_id_for
-from core.serialization import row_of
 from messaging.live import publish_message_changed
 from messaging.models import (
     MEDIA_ONLY_BODY,
@@ -36,7 +41,11 @@ from messaging.models import (
     Direction,
     Message,
 )
-from messaging.representation import CONVERSATION_FIELDS, MESSAGE_FIELDS
+from messaging.representation import CONVERSATION_COLUMNS, CONVERSATION_FIELDS, message_row
+from team.models import Label
+
+# What the one-statement store answers of the conversation (_store_message_statements).
+_STORED_CONVERSATION_FIELDS = (*CONVERSATION_FIELDS, "labels")
 
 
 def sides(*, direction: str, from_contact: str, to_contact: str) -> tuple[str, str]:
@@ -59,7 +68,7 @@ def conversation_summary(
     newest_at: datetime,
     newest_body: str,
     message_count: int,
-    unread_count: int,
+    inbound_count: int,
     contact_id=None,
     contact_name: str = "",
 ) -> dict:
@@ -76,18 +85,21 @@ def conversation_summary(
         "last_message_at": newest_at,
         "last_message_preview": conversation_preview(newest_body),
         "message_count": message_count,
-        "unread_count": unread_count,
+        "inbound_count": inbound_count,
         "contact_id": contact_id,
         "contact_name": contact_name,
         "subject": "",
     }
 
 
-def store_message(message: Message, *, own: str, other: str, unread: bool = False) -> None:
+def store_message(message: Message, *, own: str, other: str, inbound: bool = False) -> None:
     """Insert a new message and create or update its conversation's summary, in ONE statement.
 
     ``message`` is unsaved; its conversation is the one between ``own`` (Hatch's side) and
-    ``other``, both normalised.
+    ``other``, both normalised. An ``inbound`` one counts into the conversation's
+    ``inbound_count`` and, first, opens it again if it was snoozed or closed (one more
+    UPDATE, in the caller's transaction: message_receive's), so that what the inbox hears
+    of the message shows the conversation open.
     One statement is one round trip and, outside a transaction, one commit: a send is bound
     by round trips and the commit's flush, not by Python (see bench/). The upsert's row lock
     serialises concurrent writers to the same conversation, and the summary only moves
@@ -104,10 +116,12 @@ def store_message(message: Message, *, own: str, other: str, unread: bool = Fals
             # An MMS of pictures alone still gives the conversation list a line to show.
             newest_body=message.body or MEDIA_ONLY_BODY,
             message_count=1,
-            unread_count=int(unread),
+            inbound_count=int(inbound),
         )
     )
     message.conversation_id = conversation.id
+    if inbound:
+        conversation_reopen_on_inbound(conversation.id)
     using = router.db_for_write(Message)
     connection = connections[using]
     statements = _store_message_statements(connection.vendor)
@@ -130,14 +144,13 @@ def store_message(message: Message, *, own: str, other: str, unread: bool = Fals
                 .values(*CONVERSATION_FIELDS)
                 .get()
             )
+            (conversation_row,) = rows_with_labels([conversation_row])
     message._state.adding = False
     message._state.db = using
     if conversation_row["contact_id"] is None and message.channel == Channel.SMS:
         contact = _conversation_contact_create(conversation.id, other)
         conversation_row["contact_id"], conversation_row["contact_name"] = contact.pk, contact.name
-    publish_message_changed(
-        message.pk, created=True, rows=(row_of(message, MESSAGE_FIELDS), conversation_row)
-    )
+    publish_message_changed(message.pk, created=True, rows=(message_row(message), conversation_row))
 
 
 def _conversation_contact_create(conversation_id, phone: str) -> Contact:
@@ -168,7 +181,7 @@ def _execute_store(connection, cursor, sql: str, params: list) -> dict:
                     cursor.execute(sql, params)
             else:
                 cursor.execute(sql, params)
-            return dict(zip(CONVERSATION_FIELDS, cursor.fetchone(), strict=True))
+            return dict(zip(_STORED_CONVERSATION_FIELDS, cursor.fetchone(), strict=True))
         except (IntegrityError, OperationalError) as error:
             if attempt == 2 or not _lost_conversation_race(error):
                 raise
@@ -236,12 +249,12 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
         f"{column} = CASE WHEN {is_newest} THEN excluded.{column} ELSE c.{column} END"
         for column in ("last_message_preview", "reply_to", "own_contact")
     )
-    returning = ", ".join(f'c."{name}"' for name in CONVERSATION_FIELDS)
+    returning = ", ".join(f'c."{name}"' for name in CONVERSATION_COLUMNS)
     conversation = f"""
         {insert(Conversation)}
         ON CONFLICT (id) DO UPDATE SET
             message_count = c.message_count + 1,
-            unread_count = c.unread_count + excluded.unread_count,
+            inbound_count = c.inbound_count + excluded.inbound_count,
             last_message_at = {greatest}(c.last_message_at, excluded.last_message_at),
             {follow_newest},
             contact_name = CASE WHEN c.contact_id IS NULL THEN excluded.contact_name
@@ -250,9 +263,23 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
             updated_at = excluded.updated_at
     """
     message = insert(Message)
+    # The conversation as the inbox shows it: its assignee's name and its labels (the
+    # JSON of conversations.representation.label_data), read in the same statement.
+    user = get_user_model()
+    user_table, label_table = user._meta.db_table, Label._meta.db_table
+    link_table = Conversation.labels.through._meta.db_table
+    assignee_names = ", ".join(
+        f'u."{user._meta.get_field(name.split("__")[1]).column}"' for name in ASSIGNEE_NAME_FIELDS
+    )
+    labels = f"""COALESCE((
+        SELECT json_agg(json_build_object('id', l."id", 'name', l."name", 'colour', l."colour")
+                        ORDER BY lower(l."name"), l."id")
+        FROM "{link_table}" cl JOIN "{label_table}" l ON l."id" = cl."label_id"
+        WHERE cl."conversation_id" = conversation."id"), '[]'::json)"""  # noqa: S608
     both = f"""
         WITH conversation AS ({conversation} RETURNING {returning}),
         message AS ({message})
-        SELECT * FROM conversation
+        SELECT conversation.*, {assignee_names}, {labels}
+        FROM conversation LEFT JOIN "{user_table}" u ON u."id" = conversation."assignee_id"
     """  # noqa: S608
     return _StoreMessageStatements(conversation, message, both)

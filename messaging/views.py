@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from attachments.services import EMAIL_POLICY, MMS_POLICY, AttachmentPolicy
 from messaging.models import BODY_MAX_LENGTH
+from team.selectors import display_name, is_team_admin, role_of
 
 
 @require_GET
@@ -22,6 +23,11 @@ def inbox(request):
         "messaging/inbox.html",
         {
             "body_max_length": BODY_MAX_LENGTH,
+            # Who is looking: the page names them in presence and notes, and shows admins
+            # the link to the Team page.
+            "user_name": display_name(request.user),
+            "user_role": role_of(request.user),
+            "user_is_team_admin": is_team_admin(request.user),
             # The limits the page checks files against before a send (static/js/
             # attachments.js), from the one definition the server checks them with; JSON in
             # a data attribute (the template escapes it), like the page's other settings.

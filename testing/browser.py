@@ -67,3 +67,37 @@ def sign_in_to_inbox(page: Page, *, username: str, password: str) -> Page:
     # The controls answer once the page's script has run.
     expect(page.locator("#inbox")).to_have_attribute("data-ready", "true")
     return page
+
+
+# What axe-core calls a violation a person cannot work around: these fail a test. Minor and
+# moderate findings (best practices) are left to review.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def assert_accessible(page: Page, *, context: str = "") -> None:
+    """Fail if axe-core finds a serious or critical accessibility violation on ``page``.
+
+    The message lists each rule broken (its id, impact and help) with the first elements
+    that break it, so that a failure says where to look. ``context`` names the screen
+    being audited ("inbox list at 390 px").
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = [
+        violation
+        for violation in Axe().run(page).response["violations"]
+        if violation.get("impact") in BLOCKING_IMPACTS
+    ]
+    if not violations:
+        return
+    lines = [f"axe-core found {len(violations)} blocking violation(s) {context}".rstrip() + ":"]
+    for violation in violations:
+        targets = [
+            " ".join(str(part) for part in node.get("target", []))
+            for node in violation.get("nodes", [])[:3]
+        ]
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}; "
+            f"at {', '.join(targets)}"
+        )
+    raise AssertionError("\n".join(lines))

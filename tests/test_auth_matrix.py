@@ -36,12 +36,15 @@ from consent.models import ConsentChange
 from consent.services import address_suppress
 from contacts.models import Contact
 from contacts.services import contact_create
+from conversations.models import SavedReply
 from emails import services as email_services
 from emails.tests.factories import EmailFactory
 from messaging import services
 from messaging.models import Message, MessageStatus
 from messaging.tests import test_realtime as realtime_tests
 from messaging.tests.factories import UserFactory
+from team import services as team_services
+from team.models import Label
 
 IDENTITIES = ["anonymous", "user", "staff", "token"]
 CSRF_TOKEN = "a" * 32  # a valid unmasked CSRF secret, sent as cookie and header alike
@@ -139,12 +142,21 @@ TO_ADMIN_LOGIN = Outcome(302, "/admin/login/?next=")
 NOT_ALLOWED = Outcome(405)
 
 
-def api(method="get", body=None) -> Kind:
+def api(method="get", body=None, success: Outcome = OK) -> Kind:
     return Kind(
         "API: token or session; anonymous 401",
-        {"anonymous": Outcome(401), "user": OK, "staff": OK, "token": OK},
+        {"anonymous": Outcome(401), "user": success, "staff": success, "token": success},
         method,
         body or {},
+    )
+
+
+def admin_api(method: str, body: dict, success: Outcome = OK) -> Kind:
+    return Kind(
+        "API, admins only: an agent gets 403 saying so; anonymous 401",
+        {"anonymous": Outcome(401), "user": Outcome(403), "staff": success, "token": Outcome(403)},
+        method,
+        body,
     )
 
 
@@ -212,6 +224,8 @@ EXPECTED: dict[str, Kind] = {
     "conversation-messages": api(),
     "conversation-new-messages": api(body={"since": "2026-01-01T00:00:00+00:00"}),
     "conversation-read": api("post"),
+    "conversation-activity": api(),
+    "conversation-notes": api("post", {"body": "Called them back"}, Outcome(201)),
     "message-list": api(),
     "message-detail": api(),
     "message-retry": api("post"),
@@ -220,10 +234,19 @@ EXPECTED: dict[str, Kind] = {
     "email_thread-list": api(),
     "email_thread-detail": api(),
     "email_thread-read": api("post"),
+    "email_thread-activity": api(),
+    "email_thread-notes": api("post", {"body": "Waiting for the invoice"}, Outcome(201)),
+    "saved_reply-list": api(),
+    "saved_reply-detail": admin_api("patch", {"title": "Hello again"}),
     "contact-list": api(),
     "contact-detail": api(),
     "contact-merge": api("post", {"other": str(OTHER_CONTACT_ID)}),
     "contact-timeline": api(),
+    "teammate-list": api(),
+    "teammate-detail": admin_api("patch", {"first_name": "Casey"}),
+    "teammate-invite": admin_api("post", {"username": "grace"}, Outcome(201)),
+    "label-list": api(),
+    "label-detail": admin_api("patch", {"colour": "#2563eb"}),
     "contact-import": Kind(
         "API: token or session; anonymous 401",
         {"anonymous": Outcome(401), "user": OK, "staff": OK, "token": OK},
@@ -245,6 +268,13 @@ EXPECTED: dict[str, Kind] = {
     "api-docs": PAGE,
     # Pages.
     "inbox": PAGE,
+    # The Team page: admins only (the staff user is a superuser, so an admin).
+    "team": Kind(
+        "page for admins: an agent gets a 403 page; no session, to the sign-in page",
+        {"anonymous": TO_LOGIN, "user": Outcome(403), "staff": OK, "token": TO_LOGIN},
+    ),
+    # An invitation's link: its token decides, for whoever opens it (world's invitation).
+    "welcome": PUBLIC,
     "login": PUBLIC,
     "logout": LOGOUT,
     "rest_framework:login": PUBLIC,
@@ -311,6 +341,7 @@ ADMIN_MODELS = {
     "emails.email": READ_ONLY,
     "attachments.attachment": READ_ONLY,
     "contacts.contact": READ_ONLY,
+    "team.label": WRITABLE,
     # django-axes: staff unlock a sign-in by deleting its attempts.
     "axes.accessattempt": LOG,
     "axes.accesslog": LOG,
@@ -351,6 +382,9 @@ def world(db):
     ).thread_id
     contact = contact_create(name="Ada Lovelace", emails=["ada@example.com"])
     Contact.objects.create(id=OTHER_CONTACT_ID, name="Ada L.")
+    label = Label.objects.create(name="VIP")
+    saved_reply = SavedReply.objects.create(title="Hello", body="Hi {{contact.first_name}}!")
+    invitation = team_services.teammate_invite(invited_by=staff, username="newcomer")
     attachment = attachment_store(
         filename="menu.pdf", content=b"%PDF-1.4\n%%EOF\n", policy=EMAIL_POLICY
     )
@@ -385,6 +419,7 @@ def world(db):
         "emails.email": email,
         "attachments.attachment": attachment,
         "contacts.contact": contact,
+        "team.label": label,
         "axes.accessattempt": AccessAttempt.objects.create(
             **access, get_data="", post_data="", failures_since_start=1
         ),
@@ -420,6 +455,8 @@ def world(db):
                 values[name] = str(attachment.pk)
             elif name == "filename":
                 values[name] = attachment.filename
+            elif name == "token" and route.name == "welcome":
+                values[name] = invitation.token
             elif name == "token":
                 values[name] = attachment_public_url(attachment).split("/")[-2]
             elif name == "url":
@@ -434,6 +471,9 @@ def world(db):
                         "email": email.id,
                         "email_thread": email_thread_id,
                         "contact": contact.id,
+                        "teammate": user.pk,
+                        "label": label.pk,
+                        "saved_reply": saved_reply.pk,
                     }[prefix]
                 )
             else:
@@ -469,7 +509,8 @@ def request(client, path: str, kind: Kind, identity: str, *, csrf_header: bool =
             content_type="application/x-www-form-urlencoded",
             headers=headers,
         )
-    return client.post(path, kind.body, content_type="application/json", headers=headers)
+    send = getattr(client, kind.method)  # post or patch
+    return send(path, kind.body, content_type="application/json", headers=headers)
 
 
 # --------------------------------------------------------------------------- the tests
@@ -507,7 +548,7 @@ API_WRITES = [
     route
     for route in ROUTES
     if route.key in EXPECTED
-    and EXPECTED[route.key].method == "post"
+    and EXPECTED[route.key].method != "get"
     and EXPECTED[route.key] not in WEBHOOKS
 ]
 

@@ -26,6 +26,8 @@ OPERATIONS = {
     ("get", "/api/conversations"),
     ("get", "/api/conversations/{id}"),
     ("post", "/api/conversations/{id}/read"),
+    ("patch", "/api/conversations/{id}"),
+    ("get", "/api/conversations/{id}/activity"),
     ("get", "/api/conversations/{id}/messages"),
     ("get", "/api/conversations/{id}/new_messages"),
     ("get", "/api/conversation/{id}/messages"),
@@ -38,6 +40,8 @@ OPERATIONS = {
     ("get", "/api/email_threads"),
     ("get", "/api/email_threads/{id}"),
     ("post", "/api/email_threads/{id}/read"),
+    ("patch", "/api/email_threads/{id}"),
+    ("get", "/api/email_threads/{id}/activity"),
     ("get", "/api/contacts"),
     ("post", "/api/contacts"),
     ("get", "/api/contacts/{id}"),
@@ -46,7 +50,24 @@ OPERATIONS = {
     ("post", "/api/contacts/{id}/merge"),
     ("get", "/api/contacts/{id}/timeline"),
     ("post", "/api/contacts/import"),
+    ("get", "/api/teammates"),
+    ("patch", "/api/teammates/{id}"),
+    ("post", "/api/teammates/invite"),
+    ("get", "/api/labels"),
+    ("post", "/api/labels"),
+    ("patch", "/api/labels/{id}"),
+    ("delete", "/api/labels/{id}"),
+    ("get", "/api/conversations/{id}/notes"),
+    ("post", "/api/conversations/{id}/notes"),
+    ("get", "/api/email_threads/{id}/notes"),
+    ("post", "/api/email_threads/{id}/notes"),
+    ("get", "/api/saved_replies"),
+    ("post", "/api/saved_replies"),
+    ("patch", "/api/saved_replies/{id}"),
+    ("delete", "/api/saved_replies/{id}"),
 }
+# Records whose id is a number (users, labels, saved replies); every other id is a UUID.
+NUMBERED_PATHS = ("/api/teammates/", "/api/labels/", "/api/saved_replies/")
 SEND_PATHS = ("/api/send_message", "/api/send_email")
 
 
@@ -105,7 +126,9 @@ def test_every_operation_takes_a_token_or_a_session_and_documents_its_errors(ope
         if "{id}" in path:
             assert "404" in responses, path
             (id_parameter,) = [p for p in operation["parameters"] if p["in"] == "path"]
-            assert id_parameter["schema"] == {"type": "string", "format": "uuid"}, path
+            numbered = path.startswith(NUMBERED_PATHS)
+            expected = {"type": "integer"} if numbered else {"type": "string", "format": "uuid"}
+            assert id_parameter["schema"] == expected, path
         if method == "post":
             assert {"413", "415"} <= set(responses) or "requestBody" not in operation, path
 

@@ -28,6 +28,7 @@ CONTACT_KEYS = {
     "notes",
     "phones",
     "emails",
+    "labels",
     "created_at",
     "updated_at",
 }
@@ -211,9 +212,9 @@ class TestRead:
                 phones=[f"+1415555{index:04d}"],
                 emails=[f"p{index}@example.com"],
             )
-        # The token, the page of contacts, and their numbers and addresses.
+        # The token, the page of contacts, their numbers and addresses, and their labels.
         for size in (1, 1000):
-            with django_assert_num_queries(3):
+            with django_assert_num_queries(4):
                 response = api_client.get(f"/api/contacts?page_size={size}&q=example")
             assert response.status_code == 200
         assert len(response.json()["contacts"]) == 30

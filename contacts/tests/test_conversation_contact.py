@@ -22,7 +22,7 @@ CUSTOMER, HATCH_NUMBER = "+14155552671", "+15005550006"
 def events(monkeypatch):
     """The inbox events published, as the socket would receive them."""
     sent = []
-    monkeypatch.setattr(realtime._publisher, "send", lambda message: sent.append(message))
+    monkeypatch.setattr(realtime._publisher, "send", lambda group, message: sent.append(message))
     return sent
 
 

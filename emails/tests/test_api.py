@@ -143,5 +143,5 @@ class TestEmailResources:
         for index in range(15):
             email_send(to_email=f"p{index}@example.com", subject="s", body="b", user=user)
 
-        with django_assert_num_queries(2):  # token, page
+        with django_assert_num_queries(3):  # token, page, the names of who sent them
             api_client.get("/api/emails")

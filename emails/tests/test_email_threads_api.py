@@ -3,21 +3,25 @@ and the thread keys every email answer gained."""
 
 import pytest
 from rest_framework.fields import DateTimeField
+from rest_framework.test import APIClient
 
 from attachments.selectors import attachment_download_url
 from conversations.models import Conversation
+from conversations.selectors import rows_with_labels, with_unread_count
+from core.realtime import user_group
 from emails import services
 from emails.api import EmailThreadDetailSerializer, EmailThreadSerializer, ThreadEmailSerializer
 from emails.models import Email
 from emails.representation import (
     EMAIL_THREAD_FIELDS,
     THREAD_EMAIL_FIELDS,
-    email_thread_data,
+    email_thread_data_for_user,
     email_thread_detail_data,
     thread_email_data,
 )
 from emails.tests.inbound_posts import CUSTOMER, HATCH_ADDRESS, mime, post_inbound, raw_fields
 from messaging import services as messaging_services
+from messaging.tests.factories import UserFactory
 from web.renderers import FastJSONRenderer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("inbound_credentials")]
@@ -29,8 +33,14 @@ THREAD_KEYS = {
     "contact",
     "last_message_at",
     "message_count",
-    "unread_count",
     "preview",
+    # What the team does with it, and the requesting user's own unread count.
+    "state",
+    "snoozed_until",
+    "assignee",
+    "labels",
+    "inbound_count",
+    "unread_count",
 }
 # Every key an email answer had before threads, then the two it gained.
 EMAIL_KEYS = {
@@ -54,6 +64,7 @@ EMAIL_KEYS = {
     "updated_at",
     "direction",
     "thread_id",
+    "sent_by",
 }
 THREAD_EMAIL_KEYS = EMAIL_KEYS | {
     "from_name",
@@ -121,8 +132,13 @@ class TestList:
             "contact": {"id": str(thread.contact_id), "name": thread.contact.name},
             "last_message_at": bob["last_message_at"],
             "message_count": 2,
-            "unread_count": 1,
             "preview": "Where is my order?",
+            "state": "open",
+            "snoozed_until": None,
+            "assignee": None,
+            "labels": [],
+            "inbound_count": 1,
+            "unread_count": 1,
         }
         assert bob["last_message_at"] == DateTimeField().to_representation(reply.created_at)
 
@@ -164,13 +180,15 @@ class TestList:
 
         assert [t["subject"] for t in threads] == found
 
-    def test_a_list_costs_two_queries_whatever_its_length(
+    def test_a_list_costs_three_queries_whatever_its_length(
         self, api_client, django_assert_num_queries
     ):
         for number in range(12):
             sent(subject=f"Order {number}", to=f"p{number}@example.com")
 
-        with django_assert_num_queries(2):  # the token, the page (contacts joined)
+        # The token, the page (contacts' and assignees' names and the user's read marks in
+        # the same query), its labels.
+        with django_assert_num_queries(3):
             response = api_client.get("/api/email_threads")
 
         assert len(response.json()["email_threads"]) == 12
@@ -259,7 +277,7 @@ class TestDetail:
         assert response.status_code == 404
         assert response.json() == {"error": "No email thread with this id."}
 
-    def test_a_thread_costs_three_queries_whatever_its_length(
+    def test_a_thread_costs_four_queries_whatever_its_length(
         self, api_client, client, django_assert_num_queries
     ):
         ours = sent()
@@ -269,40 +287,50 @@ class TestDetail:
                 mime(Message_ID=f"<r{number}@x.example>", In_Reply_To=f"<{ours.message_id}>"),
             )
 
-        with django_assert_num_queries(3):  # the token, the thread, its emails
+        with django_assert_num_queries(4):  # the token, the thread, its labels, its emails
             response = api_client.get(f"/api/email_threads/{ours.thread_id}")
 
         assert len(response.json()["emails"]) == 7
 
 
 class TestRead:
-    def test_marking_read_zeroes_the_unread_count_for_everyone(self, api_client, client):
+    def test_marking_read_zeroes_the_readers_unread_count_and_nobody_elses(
+        self, api_client, client
+    ):
+        teammate = APIClient()
+        teammate.force_authenticate(UserFactory(username="dana"))
         ours = sent()
         receive(client, mime(Message_ID="<u1@x.example>", In_Reply_To=f"<{ours.message_id}>"))
         receive(client, mime(Message_ID="<u2@x.example>", In_Reply_To=f"<{ours.message_id}>"))
-        assert Conversation.objects.get(id=ours.thread_id).unread_count == 2
 
         response = api_client.post(f"/api/email_threads/{ours.thread_id}/read")
 
         assert response.status_code == 200
         assert set(response.json()) == THREAD_KEYS
-        assert response.json()["unread_count"] == 0
-        assert Conversation.objects.get(id=ours.thread_id).unread_count == 0
+        assert (response.json()["unread_count"], response.json()["inbound_count"]) == (0, 2)
+        mine = api_client.get(f"/api/email_threads/{ours.thread_id}").json()
+        theirs = teammate.get(f"/api/email_threads/{ours.thread_id}").json()
+        assert (mine["unread_count"], theirs["unread_count"]) == (0, 2)
+        assert Conversation.objects.get(id=ours.thread_id).inbound_count == 2
 
-    def test_the_inbox_is_told(self, api_client, client, monkeypatch):
-        builds = []
-        monkeypatch.setattr("emails.live.publish_on_commit", builds.append)
+    def test_the_readers_own_pages_are_told(self, api_client, client, user, monkeypatch):
+        published = []
+        monkeypatch.setattr(
+            "conversations.live.publish_on_commit",
+            lambda build, group=None: published.append((group, build())),
+        )
         ours = sent()
         receive(client, mime(Message_ID="<u1@x.example>", In_Reply_To=f"<{ours.message_id}>"))
-        builds.clear()
 
         api_client.post(f"/api/email_threads/{ours.thread_id}/read")
         api_client.post(f"/api/email_threads/{ours.thread_id}/read")  # nothing changes
 
-        [event] = [build() for build in builds]
-        assert event["type"] == "email_thread.updated"
-        assert event["thread"]["id"] == ours.thread_id
-        assert event["thread"]["unread_count"] == 0
+        assert published == [
+            (
+                user_group(user.pk),
+                {"type": "conversation.read", "conversation_id": ours.thread_id, "inbound_read": 1},
+            )
+        ]
 
     def test_an_unknown_thread_is_a_404(self, api_client):
         response = api_client.post("/api/email_threads/00000000-0000-4000-8000-000000000000/read")
@@ -346,13 +374,15 @@ class TestTheSchemaDescribesWhatIsSent:
 
     @pytest.mark.parametrize("allow_remote_images", [False, True])
     def test_threads_and_their_emails_render_as_their_serializers_describe(
-        self, thread, allow_remote_images
+        self, thread, user, allow_remote_images
     ):
-        row = Conversation.objects.filter(pk=thread.pk).values(*EMAIL_THREAD_FIELDS).get()
+        annotated = with_unread_count(Conversation.objects.filter(pk=thread.pk), user=user)
+        (row,) = rows_with_labels(annotated.values(*EMAIL_THREAD_FIELDS, "unread_count"))
+        thread = annotated.select_related("contact").get()
         emails = list(thread.emails.order_by("created_at", "id").values(*THREAD_EMAIL_FIELDS))
         context = {"allow_remote_images": allow_remote_images}
 
-        assert self.render(email_thread_data(row)) == self.render(
+        assert self.render(email_thread_data_for_user(row)) == self.render(
             EmailThreadSerializer(thread).data
         )
         for email_row, email in zip(emails, thread.emails.order_by("created_at", "id")):

@@ -109,7 +109,8 @@ class TestDefaultMode:
         [event] = published()
         assert event["type"] == "email.created"
         assert event["email"]["id"] == email.id
-        assert event["thread"]["unread_count"] == 1
+        assert event["thread"]["inbound_count"] == 1
+        assert "unread_count" not in event["thread"]  # each user's own, never in an event
 
     def test_the_stored_files_open_for_a_signed_in_person(self, client):
         files = {"attachment1": ("Scan 1.pdf", samples.PDF, "application/pdf")}
@@ -136,7 +137,7 @@ class TestDefaultMode:
             CUSTOMER,
             HATCH_ADDRESS,
         )
-        assert (thread.message_count, thread.unread_count) == (1, 1)
+        assert (thread.message_count, thread.inbound_count) == (1, 1)
         assert thread.last_message_preview == "Where is my order?"
         assert thread.last_message_at == email.created_at
 

@@ -117,7 +117,7 @@ class TestMessageIds:
             CUSTOMER,
             HATCH_ADDRESS,
         )
-        assert (thread.message_count, thread.unread_count) == (1, 0)
+        assert (thread.message_count, thread.inbound_count) == (1, 0)
         assert thread.contact.points.get().value == CUSTOMER
         assert thread.last_message_preview == "It ships today."
 
@@ -138,7 +138,7 @@ class TestRepliesFromCustomers:
         assert reply.thread_id == ours.thread_id
         assert reply.in_reply_to == ours.message_id
         thread = Conversation.objects.get(id=ours.thread_id)
-        assert (thread.message_count, thread.unread_count) == (2, 1)
+        assert (thread.message_count, thread.inbound_count) == (2, 1)
         assert thread.last_message_preview == "Where is my order?"
 
     def test_a_reply_joins_by_references_alone_even_after_the_window(self, api_client, client):
@@ -278,7 +278,7 @@ class TestRepliesFromHatch:
         )
         assert last.thread_id == ours.thread_id
         thread = Conversation.objects.get(id=ours.thread_id)
-        assert (thread.message_count, thread.unread_count) == (4, 2)
+        assert (thread.message_count, thread.inbound_count) == (4, 2)
         assert list(thread.emails.order_by("created_at").values_list("direction", flat=True)) == [
             EmailDirection.OUTBOUND,
             EmailDirection.INBOUND,

@@ -27,7 +27,7 @@ conversation = Conversation.objects.get(participant_a="Dana Scully")
 assert conversation.message_count == 2, conversation.message_count
 assert conversation.last_message_preview == "Second note"
 sms = Conversation.objects.get(participant_a="+14155552671")
-assert (sms.message_count, sms.unread_count, sms.reply_to) == (2, 1, "+14155552671")
+assert (sms.message_count, sms.inbound_count, sms.reply_to) == (2, 1, "+14155552671")
 assert Message.objects.count() == before + 4
 # TASK_BACKEND=immediate: the outbox claimed and sent it through the console provider.
 shipped.refresh_from_db()

@@ -141,11 +141,12 @@ def summaries_match_messages() -> None:
         assert conversation.channels == 1
         assert conversation.any_channel == conversation.channel
         assert conversation.created_at <= conversation.last_message_at
-        # Unread: the inbound messages after the team's latest outbound one (replying
-        # means the conversation was open, which marked it read).
+        # The inbound count starts at the inbound messages after the team's latest
+        # outbound one (replying means the conversation was open, which marked it read):
+        # with no read marks, what each demo user finds unread.
         thread = list(conversation.messages.order_by("-created_at", "-id"))
         unread = list(itertools.takewhile(lambda m: m.direction == Direction.INBOUND, thread))
-        assert conversation.unread_count == len(unread)
+        assert conversation.inbound_count == len(unread)
 
 
 def test_seed_demo_creates_a_superuser_who_can_sign_in_to_the_admin(client):
@@ -217,7 +218,7 @@ def test_seed_demo_rows_keep_the_invariants_the_services_keep():
     )  # fmt: skip
 
     summaries_match_messages()
-    assert Conversation.objects.filter(unread_count__gt=0).exists()
+    assert Conversation.objects.filter(inbound_count__gt=0).exists()
     # The summary columns equal an aggregate recomputed from the messages in one query.
     recomputed = {
         row["conversation_id"]: row
@@ -342,7 +343,13 @@ def test_seed_demo_updates_an_existing_user_and_keeps_their_name(django_user_mod
 
     user = authenticate(username="demo", password="hatch-demo")
     assert user.is_superuser
-    assert get_user_model().objects.count() == 1
+    assert user.teammate.role == "admin"
+    # The demo user, and the demo's one teammate (an agent) they share the inbox with.
+    assert sorted(get_user_model().objects.values_list("username", flat=True)) == [
+        "amara",
+        "demo",
+    ]
+    assert authenticate(username="amara", password="hatch-demo").teammate.role == "agent"
     assert "Robin Diaz" in set(Message.objects.values_list("from_contact", flat=True))
 
 

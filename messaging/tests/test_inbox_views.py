@@ -196,8 +196,8 @@ def test_every_static_file_the_inbox_loads_is_served(signed_in_client):
 
 
 def test_inbox_reads_no_data_while_rendering(signed_in_client, django_assert_num_queries):
-    # The session and the user; conversations are fetched by the page from the API.
-    with django_assert_num_queries(2):
+    # The session, the user and their role; conversations are fetched by the page from the API.
+    with django_assert_num_queries(3):
         signed_in_client.get("/")
 
 
@@ -206,8 +206,8 @@ def test_email_detail_lists_the_providers_events_for_the_emails_view(
 ):
     email = send_delivered_email(user=user)
 
-    # The token, the email, its events.
-    with django_assert_num_queries(3):
+    # The token, the email, its events, the name of the teammate who sent it.
+    with django_assert_num_queries(4):
         response = api_client.get(f"/api/emails/{email.id}")
 
     assert response.status_code == 200

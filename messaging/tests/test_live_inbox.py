@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from conversations.services import conversation_mark_read
 from messaging import services
 from messaging.events import InboundMessage
 from messaging.models import Direction, Message, MessageStatus
@@ -220,12 +221,12 @@ def assert_not_reloaded(page: Page) -> None:
 
 
 def test_inbound_sms_shows_live_in_the_open_thread_and_moves_its_conversation_up(
-    asgi_live_server, sign_in, report
+    asgi_live_server, sign_in, casey, report
 ):
     opened = receive("Is my order ready?", sender=CUSTOMER)
     other = receive("Do you deliver on Sundays?", sender=OTHER_CUSTOMER)
     for message in (opened, other):
-        services.conversation_mark_read(conversation_id=message.conversation_id)
+        conversation_mark_read(conversation_id=message.conversation_id, user=casey)
     page = sign_in()
     items = page.locator(CONVERSATIONS)
     expect(items).to_have_count(2)

@@ -16,9 +16,11 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test import Client
 
+from conversations.services import conversation_mark_read
 from core import realtime
 from core.realtime import INBOX_GROUP
 from emails.services import email_send
@@ -147,13 +149,17 @@ def test_a_sent_message_is_pushed_with_its_conversation(session_cookie):
             assert event["message"]["body"] == "Your table is ready"
             assert event["conversation"]["conversation_id"] == str(message.conversation_id)
             assert event["conversation"]["preview"] == "Your table is ready"
-            assert event["conversation"]["unread_count"] == 0
+            assert event["conversation"]["state"] == "open"
+            # Every inbox gets it: no one user's unread count, but the inbound count each
+            # page works its own out from.
+            assert "unread_count" not in event["conversation"]
+            assert event["conversation"]["inbound_count"] == 0
             assert await socket.receive_nothing(timeout=0.2)  # one event per write
 
     run(scenario)
 
 
-def test_a_received_message_is_pushed_with_the_unread_count(session_cookie):
+def test_a_received_message_is_pushed_with_the_inbound_count(session_cookie):
     async def scenario():
         async with open_inbox(session_cookie) as socket:
             first = await db(receive_sms)(body="Hello?", sid="SM" + "1" * 32)
@@ -162,7 +168,8 @@ def test_a_received_message_is_pushed_with_the_unread_count(session_cookie):
             assert [e["type"] for e in events] == ["message.created", "message.created"]
             assert events[0]["message"]["id"] == str(first.id)
             assert events[0]["message"]["direction"] == "inbound"
-            assert [e["conversation"]["unread_count"] for e in events] == [1, 2]
+            assert [e["conversation"]["inbound_count"] for e in events] == [1, 2]
+            assert not any("unread_count" in e["conversation"] for e in events)
             # Twilio retrying the same webhook stores nothing and pushes nothing.
             await db(receive_sms)(body="Hello?", sid="SM" + "1" * 32)
             assert await socket.receive_nothing(timeout=0.3)
@@ -225,18 +232,25 @@ def test_a_retried_message_is_pushed_as_queued_again(session_cookie):
     run(scenario)
 
 
-def test_marking_a_conversation_read_pushes_an_unread_count_of_zero(session_cookie):
+def test_marking_a_conversation_read_tells_that_users_own_pages_alone(session_cookie):
     conversation_id = receive_sms().conversation_id
+    receive_sms(body="Hello?", sid="SM" + "2" * 32)
+    reader = get_user_model().objects.get(username="casey")
+    teammate_cookie = session_cookie_for(UserFactory(username="dana"))
 
     async def scenario():
-        async with open_inbox(session_cookie) as socket:
-            await db(services.conversation_mark_read)(conversation_id=conversation_id)
+        async with open_inbox(session_cookie) as socket, open_inbox(teammate_cookie) as other:
+            await db(conversation_mark_read)(conversation_id=conversation_id, user=reader)
             event = await socket.receive_json_from()
-            assert event["type"] == "conversation.updated"
-            assert event["conversation"]["conversation_id"] == str(conversation_id)
-            assert event["conversation"]["unread_count"] == 0
+            assert event == {
+                "type": "conversation.read",
+                "conversation_id": str(conversation_id),
+                "inbound_read": 2,
+            }
+            # Their teammate's unread count is their own: nothing for them.
+            assert await other.receive_nothing(timeout=0.3)
             # Already read: nothing changed, nothing is pushed.
-            await db(services.conversation_mark_read)(conversation_id=conversation_id)
+            await db(conversation_mark_read)(conversation_id=conversation_id, user=reader)
             assert await socket.receive_nothing(timeout=0.3)
 
     run(scenario)

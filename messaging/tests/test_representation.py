@@ -7,11 +7,15 @@ drift from what clients receive.
 """
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
 from attachments.tests import samples
+from conversations.selectors import rows_with_labels, with_unread_count
+from conversations.services import conversation_change
 from messaging import services
 from messaging.api import ConversationSerializer, MessageSerializer
 from messaging.events import InboundMessage
@@ -19,10 +23,11 @@ from messaging.models import Conversation, Message
 from messaging.representation import (
     CONVERSATION_FIELDS,
     MESSAGE_FIELDS,
-    conversation_data,
+    conversation_data_for_user,
     message_data,
     messages_data,
 )
+from team.models import Label
 from web.renderers import FastJSONRenderer
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +53,17 @@ def records(user, settings, tmp_path):
             media=[{"url": "https://api.twilio.com/media/1", "content_type": "image/jpeg"}],
         )
     )
+    # Team state on one: snoozed to a whole second (as a person picks a time), assigned,
+    # labelled.
+    Label.objects.create(name="Billing", colour="#2563eb")
+    Label.objects.create(name="VIP")
+    conversation_change(
+        Conversation.objects.get(channel="sms"),
+        actor=user,
+        snoozed_until=(timezone.now() + timedelta(days=1)).replace(microsecond=0),
+        assignee=user.pk,
+        labels=["vip", "Billing"],
+    )
     return Conversation.objects.all(), Message.objects.all()
 
 
@@ -60,12 +76,18 @@ def assert_renders_as_documented(records, serializer_class, fields, build) -> No
         assert json.loads(fast) == json.loads(documented)
 
 
-def test_conversations_render_as_their_serializer_describes(records):
+def test_conversations_render_as_their_serializer_describes(records, user):
     conversations, _ = records
     assert conversations.count() == 2
-    assert_renders_as_documented(
-        conversations, ConversationSerializer, CONVERSATION_FIELDS, conversation_data
-    )
+    annotated = with_unread_count(conversations, user=user)
+    for conversation in annotated.select_related("assignee").prefetch_related("labels"):
+        documented = JSONRenderer().render(ConversationSerializer(conversation).data)
+        (row,) = rows_with_labels(
+            annotated.filter(pk=conversation.pk).values(*CONVERSATION_FIELDS, "unread_count")
+        )
+        fast = FastJSONRenderer().render(conversation_data_for_user(row))
+        assert json.loads(fast) == json.loads(documented)
+    assert {conversation.state for conversation in conversations} == {"open", "snoozed"}
 
 
 def test_messages_render_as_their_serializer_describes(records):

@@ -78,6 +78,9 @@ async function request(url, { method = "GET", body, signal, idempotencyKey } = {
         : `Hatch answered with an error (HTTP ${response.status}). Try again.`;
     throw new ApiError(message, { status: response.status, fields: data?.fields ?? {} });
   }
+  if (response.status === 204) {
+    return null; // a delete: nothing to read
+  }
   if (data === null) {
     throw new ApiError("Hatch sent an answer the inbox could not read. Try again.", {
       status: response.status,
@@ -97,4 +100,8 @@ export function postJSON(url, body, { idempotencyKey } = {}) {
 
 export function patchJSON(url, body) {
   return request(url, { method: "PATCH", body });
+}
+
+export function deleteJSON(url) {
+  return request(url, { method: "DELETE" });
 }

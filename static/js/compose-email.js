@@ -7,7 +7,13 @@
 import { EMAIL_LIMITS, filePicker } from "./attachments.js";
 import { postJSON } from "./api.js";
 import { upsertThreadEmail } from "./email-thread.js";
-import { clearErrors, showErrors, setupFormDialog, submitDialogForm } from "./forms.js";
+import {
+  clearErrors,
+  personalError,
+  showErrors,
+  setupFormDialog,
+  submitDialogForm,
+} from "./forms.js";
 import { byId, showToast, urls } from "./page.js";
 import { emailStatusLabel } from "./render-email.js";
 
@@ -89,10 +95,20 @@ async function sendEmail(event) {
     return;
   }
   const payload = payloadOf(form);
+  // An email needs words of its own (files alone are not an email Hatch sends): nothing is
+  // sent, and the person hears why, in the words the SMS composers use.
+  if (!payload.body.trim() && !payload.html_content) {
+    const empty = "Write a message first.";
+    showErrors(form, { message: empty, fields: { body: [empty] } });
+    return;
+  }
   await submitDialogForm({
     dialog: ui.dialog,
     form,
-    send: (idempotencyKey) => postJSON(urls.sendEmail, sendBody(payload), { idempotencyKey }),
+    send: (idempotencyKey) =>
+      postJSON(urls.sendEmail, sendBody(payload), { idempotencyKey }).catch((error) => {
+        throw personalError(error);
+      }),
     onSent: (result) => {
       files.clear();
       // Accepted is not delivered: say "queued", and say the outcome when it is known.

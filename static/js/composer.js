@@ -9,6 +9,7 @@
 import { MMS_LIMITS, filePicker } from "./attachments.js";
 import { clearErrors } from "./forms.js";
 import { BODY_MAX_LENGTH, byId } from "./page.js";
+import { reportTyping } from "./presence.js";
 import { characterCount, countSegments } from "./segments.js";
 import { state } from "./state.js";
 
@@ -86,5 +87,8 @@ export function setupComposer() {
     }
   });
   replyBox.body.addEventListener("input", updateReplyCounter);
+  replyBox.body.addEventListener("input", reportTyping);
+  // A message about what was typed is old news once the text changes.
+  replyBox.body.addEventListener("input", () => clearErrors(replyBox.form));
   replyBox.attach.addEventListener("click", () => replyBox.files.click());
 }

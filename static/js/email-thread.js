@@ -6,8 +6,14 @@
 import { getJSON, postJSON } from "./api.js";
 import { focusThread, selectThread, threadById, upsertThread } from "./emails.js";
 import { byId, narrowScreen, root, urls } from "./page.js";
+import { reportLeft, reportViewing } from "./presence.js";
 import { mergeByKey, reconcile } from "./render.js";
 import { threadEmail, threadParty } from "./render-email.js";
+import { teamEntry } from "./render-team.js";
+import { isMe } from "./team-data.js";
+import { showTeamState } from "./team-state.js";
+import { onExtrasChanged, threadOpened, withExtras } from "./thread-extras.js";
+import { setTitle } from "./title.js";
 
 const ui = {
   view: byId("emails-view"),
@@ -48,8 +54,18 @@ export function isReadingThread() {
 const oldestFirst = (a, b) =>
   Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.id > b.id ? 1 : -1);
 
+// Who the open thread is with, as the tab's title names them.
+export function openThreadName() {
+  const thread = open.id ? (open.thread ?? threadById(open.id)) : null;
+  return thread ? threadParty(thread).title : "";
+}
+
 function renderHeader() {
   const thread = open.thread ?? threadById(open.id);
+  showTeamState("email", thread);
+  if (root.dataset.section === "emails") {
+    setTitle({ name: openThreadName() });
+  }
   if (!thread) {
     ui.title.textContent = "Email";
     ui.subtitle.textContent = "";
@@ -64,7 +80,11 @@ function renderEmails() {
   const emails = open.thread?.emails ?? [];
   reconcile(
     ui.emails,
-    emails.map((email) => {
+    // The team's notes and activity lines come among the emails, by time.
+    withExtras(emails, open.id).map((email) => {
+      if (email.kind) {
+        return teamEntry(email, { isMine: isMe });
+      }
       const drawn = {
         ...email,
         events: open.events.get(email.id) ?? null,
@@ -140,6 +160,8 @@ export function openThread(id) {
   renderHeader();
   renderEmails();
   selectThread(id);
+  threadOpened("email", id); // its notes and activity
+  reportViewing(id, ui.title.parentElement);
   if (narrowScreen.matches) {
     ui.title.focus();
   }
@@ -151,10 +173,14 @@ export function closeThread() {
   open.request?.abort();
   open.id = null;
   open.thread = null;
+  if (root.dataset.section === "emails") {
+    setTitle({ name: "" });
+  }
   ui.view.dataset.pane = "list";
   ui.detailView.hidden = true;
   ui.empty.hidden = false;
   selectThread(null);
+  reportLeft(ui.title.parentElement);
   if (previous) {
     focusThread(previous);
   }
@@ -191,6 +217,9 @@ export function upsertThreadEmail(email, { created = false } = {}) {
 
 // After a reconnection: the open thread again.
 export function catchUpThread() {
+  if (open.id) {
+    threadOpened("email", open.id);
+  }
   return open.id ? fetchThread(open.id) : Promise.resolve();
 }
 
@@ -245,6 +274,11 @@ export function setupEmailThread(hooks) {
   Object.assign(open.hooks, hooks);
   ui.emails.addEventListener("click", onAction);
   ui.emails.addEventListener("toggle", onDetailsToggle, true);
+  onExtrasChanged((id) => {
+    if (id === open.id) {
+      renderEmails();
+    }
+  });
   document.addEventListener("visibilitychange", () => {
     if (open.thread?.unread_count > 0 && isReadingThread()) {
       markRead(open.id);

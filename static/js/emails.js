@@ -10,6 +10,7 @@ import { byId, urls } from "./page.js";
 import { loadOnScroll, reobserve } from "./paging.js";
 import { mergeByKey, reconcile } from "./render.js";
 import { threadItem } from "./render-email.js";
+import { countUnread } from "./unread.js";
 
 // A thread's summary changes with each email in it and with each read: of two copies,
 // the later activity wins, and at equal activity the one pushed or fetched last.
@@ -106,7 +107,7 @@ export async function loadThreads({ more = false, refresh = false } = {}) {
   }
   try {
     const page = await getJSON(more ? list.next : listUrl(), { signal: request.signal });
-    const threads = page.email_threads ?? [];
+    const threads = (page.email_threads ?? []).map(countUnread);
     if (more || refresh) {
       merge(threads);
     } else {
@@ -141,7 +142,8 @@ function matchesSearch(thread) {
 }
 
 // A thread pushed (a new email in it, or read) or answered by a write of this page.
-export function upsertThread(thread) {
+export function upsertThread(incoming) {
+  const thread = countUnread(incoming);
   if (!list.loaded) {
     return; // the first load will show it
   }

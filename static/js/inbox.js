@@ -15,6 +15,14 @@
 //   routing.js        which view and what is open, in the address bar
 //   live-events.js    live updates over live.js's websocket
 //
+// The team's part (issue 13): list-filters.js (Open, Snoozed, Closed, All, Mine, Unassigned,
+// a label), team-state.js (close, snooze, assign and label the open conversation, with
+// menu.js), notes.js (internal notes, with mentions.js), activity.js (who did what, among
+// the messages through thread-extras.js; render-team.js draws both), saved-replies.js,
+// unread.js (each person's own unread counts), keyboard.js (shortcuts) and
+// notifications.js (desktop notifications); team-data.js holds who is signed in and the
+// team's teammates and labels.
+//
 // They share state.js (the state, and how records merge into it), page.js, paging.js,
 // render.js, forms.js, api.js, attachments.js and segments.js, and none of them depends on
 // this module. The contact panel and dialogs reach the rest of the screen only through the
@@ -24,20 +32,36 @@
 // (ManifestStaticFilesStorage.support_js_module_import_aggregation). Its pattern also
 // starts at that keyword inside a comment, then leaves the whole match alone: no module's
 // comments use the keyword as a word, or the statement after it keeps its unhashed name.
+import { setupActivity } from "./activity.js";
+import { getJSON } from "./api.js";
 import { setupComposer } from "./composer.js";
 import { setupContactMerge } from "./contact-merge.js";
 import { currentContact, reloadContact, setupContactPanel } from "./contact-panel.js";
 import { setupContactsImport } from "./contacts-import.js";
 import { composeFrom, setupComposeEmail } from "./compose-email.js";
 import { isReadingThread, setupEmailThread } from "./email-thread.js";
-import { loadThreads, setupEmails } from "./emails.js";
-import { loadConversations, renameContact, setupList } from "./list.js";
+import { loadThreads, setupEmails, threadById, upsertThread } from "./emails.js";
+import { setupKeyboard } from "./keyboard.js";
+import {
+  loadConversations,
+  refreshConversation,
+  renameContact,
+  setupList,
+  upsertConversation,
+} from "./list.js";
+import { setupListFilters } from "./list-filters.js";
 import { startLiveUpdates } from "./live-events.js";
 import { setupNewMessage, updateNewConversationCounter } from "./new-message.js";
-import { root } from "./page.js";
+import { setupNotes } from "./notes.js";
+import { setupNotifications } from "./notifications.js";
+import { root, urls } from "./page.js";
 import { setupReplies } from "./replies.js";
 import { followUrl, goToConversation, goToEmailThread, setupRouting } from "./routing.js";
+import { setupSavedReplies } from "./saved-replies.js";
+import { state } from "./state.js";
+import { setupTeamState } from "./team-state.js";
 import { setupThread } from "./thread.js";
+import { setupUnread } from "./unread.js";
 
 setupEmails({ isReading: isReadingThread });
 setupEmailThread({ compose: composeFrom });
@@ -64,6 +88,45 @@ setupContactMerge({
   },
 });
 setupContactsImport({ onImported: () => loadConversations({ refresh: true }) });
+
+// The team's part. A record with conversation_id is an SMS or internal conversation; one
+// with id alone an email thread.
+const opens = { openConversation: goToConversation, openEmailThread: goToEmailThread };
+setupListFilters({ onChange: () => loadConversations() });
+setupTeamState({
+  onChanged: (kind, record) =>
+    kind === "email" ? upsertThread(record) : upsertConversation(record),
+});
+setupUnread({
+  onRead: (id) => {
+    const conversation =
+      state.conversations.find((item) => item.conversation_id === id) ??
+      (state.conversation?.conversation_id === id ? state.conversation : null);
+    if (conversation) {
+      upsertConversation(conversation);
+    }
+    const thread = threadById(id);
+    if (thread) {
+      upsertThread(thread);
+    }
+  },
+  askServer: (record) => {
+    if (record.conversation_id) {
+      refreshConversation(record.conversation_id);
+    } else {
+      // The thread's summary: its emails are the open thread's business.
+      getJSON(urls.emailThread(record.id)).then(
+        ({ emails, ...thread }) => upsertThread(thread),
+        () => {},
+      );
+    }
+  },
+});
+setupNotes();
+setupActivity();
+setupSavedReplies();
+setupKeyboard(opens);
+setupNotifications(opens);
 
 updateNewConversationCounter();
 loadConversations();

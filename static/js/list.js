@@ -6,6 +6,7 @@
 // its own.
 
 import { getJSON, postJSON } from "./api.js";
+import { filteredEmptyText, passesTeamFilter, teamFilterParams } from "./list-filters.js";
 import { byId, narrowScreen, root, urls } from "./page.js";
 import { loadOnScroll, reobserve } from "./paging.js";
 import { h, reconcile } from "./render.js";
@@ -18,6 +19,7 @@ import {
   state,
 } from "./state.js";
 import { renderThreadHeader } from "./thread-header.js";
+import { countUnread } from "./unread.js";
 
 const ui = {
   list: byId("conversation-list"),
@@ -64,14 +66,11 @@ function emptyListText() {
   if (state.query) {
     return `No conversations match “${state.query}”.`;
   }
-  if (state.filter) {
-    return `No ${FILTER_NAMES[state.filter]} conversations.`;
-  }
-  return "No conversations yet. Start one with New conversation.";
+  return filteredEmptyText(FILTER_NAMES[state.filter]);
 }
 
 function listUrl() {
-  const params = new URLSearchParams();
+  const params = teamFilterParams(new URLSearchParams());
   if (state.query) {
     params.set("q", state.query);
   }
@@ -107,7 +106,7 @@ export async function loadConversations({ more = false, refresh = false } = {}) 
     const page = await getJSON(more ? state.listNext : listUrl(), {
       signal: request.controller.signal,
     });
-    const conversations = page.conversations.map(readIfOpen);
+    const conversations = page.conversations.map((item) => readIfOpen(countUnread(item)));
     if (more || refresh) {
       state.conversations = mergeConversations(state.conversations, conversations);
     } else {
@@ -156,6 +155,9 @@ function matchesFilter(conversation, message) {
   if (isChannelFilter() && conversation.channel !== state.filter) {
     return false;
   }
+  if (!passesTeamFilter(conversation)) {
+    return false;
+  }
   if (state.filter === "failed" && !FAILED_STATUSES.has(message?.status)) {
     return false;
   }
@@ -170,6 +172,10 @@ function belongsInList(conversation, message) {
     (item) => item.conversation_id === conversation.conversation_id,
   );
   if (isChannelFilter() && conversation.channel !== state.filter) {
+    return false;
+  }
+  // Closed, snoozed or reassigned elsewhere: it leaves a list it no longer fits.
+  if (!passesTeamFilter(conversation)) {
     return false;
   }
   if (known) {
@@ -223,7 +229,7 @@ function readIfOpen(conversation) {
 }
 
 export function upsertConversation(incoming, { message = null } = {}) {
-  const conversation = readIfOpen(incoming);
+  const conversation = readIfOpen(countUnread(incoming));
   const id = conversation.conversation_id;
   if (id === state.selectedId) {
     state.conversation = newerConversation(state.conversation, conversation);
@@ -233,6 +239,11 @@ export function upsertConversation(incoming, { message = null } = {}) {
     state.listPushed.set(id, newerConversation(state.listPushed.get(id), conversation));
   }
   if (!belongsInList(conversation, message)) {
+    if (state.conversations.some((item) => item.conversation_id === id)) {
+      state.conversations = state.conversations.filter((item) => item.conversation_id !== id);
+      renderList();
+      setListStatus(emptyListText());
+    }
     return;
   }
   state.conversations = mergeConversations(state.conversations, [conversation]);

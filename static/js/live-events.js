@@ -5,14 +5,20 @@
 // fetches what it may have missed, so a dropped connection never loses a message; without
 // a websocket at all, everything still works over HTTP and the page polls now and then.
 
+import { activityCreated } from "./activity.js";
 import { reportOutcome } from "./compose-email.js";
 import { catchUpThread as catchUpEmailThread, upsertThreadEmail } from "./email-thread.js";
 import { catchUpThreads, upsertThread } from "./emails.js";
 import { loadConversations, upsertConversation } from "./list.js";
 import { connectLive, liveUrl } from "./live.js";
+import { noteCreated } from "./notes.js";
+import { notifyFor } from "./notifications.js";
 import { byId, root, showToast } from "./page.js";
+import { handlePresence, startPresence } from "./presence.js";
 import { partyLabel } from "./render.js";
+import { teamRecordChanged } from "./team-state.js";
 import { catchUpThread, upsertMessage } from "./thread.js";
+import { readElsewhere } from "./unread.js";
 
 // Without a websocket (a proxy that refuses upgrades), the page still catches up this often.
 const POLL_WITHOUT_LIVE = 30_000;
@@ -20,6 +26,7 @@ const POLL_WITHOUT_LIVE = 30_000;
 const liveIndicator = byId("live-indicator");
 
 function handleEvent(event) {
+  notifyFor(event);
   switch (event?.type) {
     case "message.created":
     case "message.updated":
@@ -39,6 +46,7 @@ function handleEvent(event) {
     case "email.updated":
       if (event.thread) {
         upsertThread(event.thread);
+        teamRecordChanged("email", event.thread);
       }
       if (event.email) {
         upsertThreadEmail(event.email, { created: event.type === "email.created" });
@@ -51,7 +59,20 @@ function handleEvent(event) {
     case "email_thread.updated":
       if (event.thread) {
         upsertThread(event.thread);
+        teamRecordChanged("email", event.thread);
       }
+      break;
+    case "conversation.read":
+      readElsewhere(event);
+      break;
+    case "note.created":
+      noteCreated(event.note);
+      break;
+    case "activity.created":
+      activityCreated(event.activity);
+      break;
+    case "presence":
+      handlePresence(event);
       break;
     default:
       break; // an event this page does not know yet
@@ -92,12 +113,13 @@ async function catchUp() {
 }
 
 export function startLiveUpdates() {
-  connectLive({
+  const connection = connectLive({
     url: liveUrl(root.dataset.livePath),
     onEvent: handleEvent,
     onState: setLiveState,
     onOpen: catchUp,
   });
+  startPresence(connection);
   setInterval(() => {
     if (root.dataset.live !== "connected" && document.visibilityState === "visible") {
       catchUp();

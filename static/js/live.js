@@ -163,5 +163,14 @@ export function connectLive({ url, onEvent, onState, onOpen }) {
     get connected() {
       return socket?.readyState === WebSocket.OPEN;
     },
+    // For what may be lost (presence.js): sent only while connected, never queued.
+    // Answers whether it went out.
+    send(data) {
+      if (socket?.readyState !== WebSocket.OPEN) {
+        return false;
+      }
+      socket.send(JSON.stringify(data));
+      return true;
+    },
   };
 }

@@ -3,8 +3,9 @@
 
 import { postJSON } from "./api.js";
 import { replyBox, updateCounter } from "./composer.js";
-import { setupFormDialog, submitDialogForm } from "./forms.js";
+import { personalError, setupFormDialog, showErrors, submitDialogForm } from "./forms.js";
 import { applyFilter, clearSearch, loadConversations } from "./list.js";
+import { clearTeamFilters } from "./list-filters.js";
 import { byId, narrowScreen, showToast, urls } from "./page.js";
 import { goToConversation, showSection } from "./routing.js";
 
@@ -14,6 +15,8 @@ const ui = {
   form: byId("new-conversation-form"),
   counter: byId("new-conversation-counter"),
 };
+
+const EMPTY_MESSAGE = "Write a message first.";
 
 // The same test as hatch.contacts: digits and phone punctuation mean a phone number (SMS).
 const PHONE_LIKE = /^\+?[\d\s().\-/]+$/;
@@ -34,13 +37,22 @@ async function startConversation(event) {
     to: form.elements.namedItem("to").value,
     body: form.elements.namedItem("body").value,
   };
+  // Nothing to say yet: nothing is sent, and the person hears why.
+  if (!payload.body.trim()) {
+    showErrors(form, { message: EMPTY_MESSAGE, fields: { body: [EMPTY_MESSAGE] } });
+    return;
+  }
   await submitDialogForm({
     dialog: ui.dialog,
     form,
-    send: (idempotencyKey) => postJSON(urls.sendMessage, payload, { idempotencyKey }),
+    send: (idempotencyKey) =>
+      postJSON(urls.sendMessage, payload, { idempotencyKey }).catch((error) => {
+        throw personalError(error);
+      }),
     onSent: async (result) => {
       updateNewConversationCounter();
       clearSearch();
+      clearTeamFilters();
       applyFilter("");
       showSection("conversations");
       await loadConversations();

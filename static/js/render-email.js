@@ -6,6 +6,7 @@ import { attachmentList } from "./attachments.js";
 import { emailFrame } from "./email-frame.js";
 import { avatar } from "./render-list.js";
 import { fullTime, h, listTime, partyLabel, timeElement } from "./render.js";
+import { teamMarks } from "./render-team.js";
 
 const EMAIL_STATUS_LABELS = {
   scheduled: "Scheduled",
@@ -78,6 +79,7 @@ export function threadItem(thread, { selected = false } = {}) {
           h("span", { className: "conversation-preview" }, thread.preview),
           unreadBadge(unread),
         ),
+        teamMarks(thread),
       ),
     ),
   );
@@ -200,6 +202,10 @@ export function threadEmail(email) {
           email.subject ? fieldRow("Subject", email.subject) : null,
         ),
         inbound ? null : emailStatusBadge(email.status),
+        // Which teammate sent it (its From is the team's address).
+        !inbound && email.sent_by?.name
+          ? h("p", { className: "email-sent-by muted" }, `Sent by ${email.sent_by.name}`)
+          : null,
       ),
       h("div", { className: "thread-email-body" }, emailBody(email)),
       attachmentList(files),

@@ -1,5 +1,6 @@
 // How the conversation list draws one conversation: avatar, name (the contact's, with the
-// number beneath it), time, preview, unread count and channel.
+// number beneath it), time, preview, unread count and channel, and what the team did
+// with it (closed or snoozed, labels, assignee: render-team.js).
 
 import {
   channelBadge,
@@ -10,6 +11,7 @@ import {
   partyLabel,
   timeElement,
 } from "./render.js";
+import { teamMarks } from "./render-team.js";
 
 const PHONE_ICON = "M7 3h4l1.5 5-2.5 1.5a11 11 0 0 0 4.5 4.5L16 11.5l5 1.5v4a2 2 0 0 1-2 2A16 16 0 0 1 5 5a2 2 0 0 1 2-2z";
 
@@ -77,6 +79,8 @@ export function conversationItem(conversation, { selected = false } = {}) {
         unreadBadge(unread),
         channelBadge(conversation.channel),
       ),
+      // Closed or snoozed, its labels, and who has it.
+      teamMarks(conversation),
     ),
   );
   return h("li", {}, link);

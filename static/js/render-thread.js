@@ -3,7 +3,9 @@
 
 import { attachmentList } from "./attachments.js";
 import { clockTime, dayLabel, displayContact, h, startOfDay, timeElement } from "./render.js";
+import { teamEntry } from "./render-team.js";
 import { FAILED_STATUSES } from "./state.js";
+import { isMe } from "./team-data.js";
 
 const STATUS_LABELS = {
   queued: "Queued",
@@ -21,16 +23,17 @@ export function statusLabel(status) {
   return STATUS_LABELS[status] ?? status;
 }
 
+// Why the provider could not deliver a message, in words under its bubble: a reason only
+// on hover would be lost to touch, to keyboards and to anyone who does not think to look.
 function errorText(message) {
   if (!message.error_message && !message.error_code) {
-    return "";
+    return FAILED_STATUSES.has(message.status) ? "Not delivered." : "";
   }
-  const code = message.error_code ? `Error ${message.error_code}` : "";
-  return [code, message.error_message].filter(Boolean).join(": ");
+  const reason = message.error_message || "the carrier gave no reason";
+  const code = message.error_code ? ` (error ${message.error_code})` : "";
+  return `Not delivered: ${reason}${code}`;
 }
 
-// A provider failure's reason shows on hover (title) and, for touch and keyboard, while
-// the mark has focus: it is focusable and described by the reason.
 export function statusMark(message, errorId = null) {
   const label = statusLabel(message.status);
   const failed = FAILED_STATUSES.has(message.status);
@@ -39,7 +42,6 @@ export function statusMark(message, errorId = null) {
     {
       className: `status-mark status-${message.status}`,
       title: errorText(message) || label,
-      tabindex: failed && errorId ? "0" : null,
       "aria-describedby": failed ? errorId : null,
     },
     label,
@@ -101,7 +103,10 @@ const MEDIA_PLACEHOLDER = "(media message)";
 // `message` is an API record, or the page's own record of a reply being sent (status
 // "pending" or "error", `error` the reason); `note` is the reason a retry was refused.
 export function messageItem(message) {
-  const outbound = message.direction !== "inbound";
+  // Every message of an internal conversation is outbound (teammates wrote them all): each
+  // sits on its writer's side, the signed-in person's on the right, a teammate's on the left.
+  const theirs = message.type === "internal" && message.sent_by && !isMe(message.sent_by);
+  const outbound = message.direction !== "inbound" && !theirs;
   const status = message.status;
   const providerFailed = FAILED_STATUSES.has(status);
   const notSent = status === "error";
@@ -126,7 +131,7 @@ export function messageItem(message) {
       className: classes.filter(Boolean).join(" "),
       "data-message-id": message.id,
       "data-status": status,
-      "data-direction": outbound ? "outbound" : "inbound",
+      "data-direction": message.direction === "inbound" ? "inbound" : "outbound",
     },
     hideBody ? null : h("div", { className: "bubble" }, message.body),
     stored ? attachmentList(message.attachments) : null,
@@ -134,14 +139,21 @@ export function messageItem(message) {
     h(
       "div",
       { className: "message-meta" },
-      h("span", { className: "message-sender" }, displayContact(message.from_contact)),
+      // A reply names the teammate who wrote it; otherwise the number or name it came from.
+      h(
+        "span",
+        { className: "message-sender" },
+        message.direction !== "inbound" && message.sent_by?.name
+          ? message.sent_by.name
+          : displayContact(message.from_contact),
+      ),
       timeElement(message.timestamp, clockTime(message.timestamp)),
       outbound ? statusMark(message, error ? errorId : null) : null,
     ),
     error
       ? h(
           "p",
-          { className: `message-error${providerFailed ? " on-focus" : ""}`, id: errorId },
+          { className: "message-error", id: errorId },
           error,
         )
       : null,
@@ -157,6 +169,8 @@ export function messageItem(message) {
                   type: "button",
                   className: "button button-small",
                   "data-action": "retry",
+                  // Heard with its reason, for whoever reaches it by keyboard.
+                  "aria-describedby": error ? errorId : null,
                   disabled: Boolean(message.retrying),
                 },
                 "Retry",
@@ -201,11 +215,16 @@ export function threadEntries(messages, now = new Date()) {
       entries.push({ key, signature: label, build: () => daySeparator(label) });
       lastDay = day;
     }
-    entries.push({
-      key: `message-${message.id}`,
-      signature: JSON.stringify(message),
-      build: () => messageItem(message),
-    });
+    // Notes and activity lines (thread-extras.js) come among the messages.
+    entries.push(
+      message.kind
+        ? teamEntry(message, { isMine: isMe })
+        : {
+            key: `message-${message.id}`,
+            signature: JSON.stringify(message),
+            build: () => messageItem(message),
+          },
+    );
   }
   return entries;
 }

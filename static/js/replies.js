@@ -4,11 +4,13 @@
 
 import { postJSON } from "./api.js";
 import { replyBox, replyFiles, replyLimits, updateReplyCounter } from "./composer.js";
-import { clearErrors, showErrors, temporaryId } from "./forms.js";
+import { clearErrors, personalError, showErrors, temporaryId, tooLongSentence } from "./forms.js";
 import { refreshConversation } from "./list.js";
+import { writingNote } from "./notes.js";
 import { BODY_MAX_LENGTH, urls } from "./page.js";
 import { characterCount } from "./segments.js";
 import { mergeMessages, outgoingOf, state } from "./state.js";
+import { me } from "./team-data.js";
 import { messageList, renderThread, setThreadStatus, upsertMessage } from "./thread.js";
 
 function redrawIfOpen(conversationId, scroll = "stick") {
@@ -34,8 +36,12 @@ async function deliver(reply) {
   reply.sentAt = performance.now();
   redrawIfOpen(reply.conversation_id, "bottom");
   try {
-    // "from" keeps the reply in this thread: a conversation is keyed on both contacts.
-    const fields = { to: reply.to_contact, from: reply.from_contact, body: reply.body };
+    // An SMS's "from" keeps the reply in this thread (a conversation is keyed on both
+    // contacts); an internal reply has none: Hatch writes it as the signed-in person.
+    const fields =
+      reply.type === "internal"
+        ? { to: reply.to_contact, body: reply.body }
+        : { to: reply.to_contact, from: reply.from_contact, body: reply.body };
     const result = await postJSON(urls.sendMessage, sendBody(fields, reply.files), {
       idempotencyKey: reply.id,
     });
@@ -48,7 +54,7 @@ async function deliver(reply) {
     refreshConversation(result.conversation_id);
   } catch (error) {
     reply.status = "error";
-    reply.error = error.message;
+    reply.error = personalError(error).message;
     redrawIfOpen(reply.conversation_id);
   }
 }
@@ -68,19 +74,32 @@ function sendBody(fields, files) {
   return form;
 }
 
+// Who an internal reply goes to: the other side of the conversation from the person
+// writing (either participant may be them, whoever wrote last).
+function internalRecipient(conversation) {
+  const mine = (name) => name.trim().toLowerCase() === me.name.trim().toLowerCase();
+  return mine(conversation.reply_to) ? conversation.own_contact : conversation.reply_to;
+}
+
 function sendReply(event) {
   event.preventDefault();
+  if (writingNote()) {
+    return; // a note: notes.js posts it
+  }
   const conversation = state.conversation;
   const body = replyBox.body.value;
   const files = replyFiles.files;
-  if (!conversation || (!body.trim() && !files.length)) {
+  if (!conversation) {
     return;
   }
   clearErrors(replyBox.form);
+  // Nothing to send: nothing is sent, and the person hears why beside the box.
+  if (!body.trim() && !files.length) {
+    showErrors(replyBox.form, { message: "Write a message or attach a file first." });
+    return;
+  }
   if (characterCount(body) > BODY_MAX_LENGTH) {
-    showErrors(replyBox.form, {
-      message: `This message is too long to send: at most ${BODY_MAX_LENGTH} characters.`,
-    });
+    showErrors(replyBox.form, { message: tooLongSentence("message", BODY_MAX_LENGTH) });
     return;
   }
   const problem = replyFiles.problem(replyLimits());
@@ -92,8 +111,10 @@ function sendReply(event) {
   const reply = {
     id: temporaryId(),
     conversation_id: id,
-    to_contact: conversation.reply_to,
-    from_contact: conversation.own_contact,
+    to_contact:
+      conversation.channel === "internal" ? internalRecipient(conversation) : conversation.reply_to,
+    from_contact: conversation.channel === "internal" ? me.name : conversation.own_contact,
+    sent_by: { id: me.id, name: me.name },
     body,
     direction: "outbound-api", // as the API spells it (Twilio's word)
     type: conversation.channel,
@@ -133,7 +154,7 @@ async function retryFailed(id) {
     refreshConversation(message.conversation_id);
   } catch (error) {
     state.retrying.delete(id);
-    state.notes.set(id, error.message);
+    state.notes.set(id, personalError(error).message);
     renderThread("stick");
   }
 }

@@ -3,12 +3,14 @@
 // Back, Forward, reloads and links all land where they should. Clicks on the lists' links, the
 // back buttons and the view buttons come here, since each of them moves in the history.
 
-import { closeThread, openThread, openThreadId } from "./email-thread.js";
+import { closeThread, openThread, openThreadId, openThreadName } from "./email-thread.js";
 import { emailList, showEmails } from "./emails.js";
 import { conversationList, upsertConversation } from "./list.js";
 import { byId, root } from "./page.js";
 import { state } from "./state.js";
+import { conversationName } from "./thread-header.js";
 import { closeConversation, openConversation, showThreadPane } from "./thread.js";
+import { setTitle } from "./title.js";
 
 const ui = {
   sectionButtons: [...document.querySelectorAll("button[data-section]")],
@@ -48,6 +50,8 @@ export function goToEmailThread(id) {
 export function showSection(section, { focus = false } = {}) {
   state.section = section;
   root.dataset.section = section;
+  // The tab names what is open in the view shown.
+  setTitle({ name: section === "emails" ? openThreadName() : conversationName() });
   for (const button of ui.sectionButtons) {
     if (button.dataset.section === section) {
       button.setAttribute("aria-current", "page");

@@ -9,13 +9,26 @@ import { followContact } from "./contact-panel.js";
 import { byId } from "./page.js";
 import { channelLabel, displayContact, h, partyLabel } from "./render.js";
 import { state } from "./state.js";
+import { me } from "./team-data.js";
+import { showTeamState } from "./team-state.js";
+import { setTitle } from "./title.js";
 
 export const threadTitle = byId("thread-title");
 const subtitle = byId("thread-subtitle");
 const channel = byId("thread-channel");
 
+// Who the open conversation is with, as its header and the tab's title name them.
+export function conversationName() {
+  const conversation = state.conversation;
+  return conversation ? partyLabel(conversation.contact, conversation.reply_to).title : "";
+}
+
 export function renderThreadHeader() {
   const conversation = state.conversation;
+  if (state.section === "conversations") {
+    setTitle({ name: conversationName() });
+  }
+  showTeamState("conversation", conversation);
   if (!conversation) {
     threadTitle.textContent = "Conversation";
     subtitle.textContent = "";
@@ -28,7 +41,8 @@ export function renderThreadHeader() {
   threadTitle.textContent = party.title;
   const how = sms
     ? `SMS from ${displayContact(conversation.own_contact)}`
-    : `Internal messages as ${conversation.own_contact}`;
+    : // Internal replies are written as the signed-in person (replies.js).
+      `Internal messages as ${me.name || conversation.own_contact}`;
   // A named contact's number goes beneath the name.
   subtitle.replaceChildren(
     ...(party.detail ? [h("span", { className: "thread-number" }, party.detail), " · "] : []),

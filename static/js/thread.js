@@ -8,9 +8,11 @@ import { restoreDraft, saveDraft } from "./composer.js";
 import { focusConversation, refreshConversation, renderList, upsertConversation } from "./list.js";
 import { byId, narrowScreen, root, urls } from "./page.js";
 import { loadOnScroll, reobserve } from "./paging.js";
+import { reportLeft, reportViewing } from "./presence.js";
 import { reconcile } from "./render.js";
 import { threadEntries } from "./render-thread.js";
 import { FAILED_STATUSES, mergeMessages, outgoingOf, state } from "./state.js";
+import { onExtrasChanged, threadOpened, withExtras } from "./thread-extras.js";
 import { renderThreadHeader, threadTitle } from "./thread-header.js";
 
 const ui = {
@@ -64,7 +66,7 @@ export function renderThread(scroll = "stick") {
   const fromBottom = box.scrollHeight - box.scrollTop;
   const top = box.scrollTop;
   const atBottom = fromBottom - box.clientHeight < 80;
-  reconcile(ui.messageList, threadEntries(threadMessages()));
+  reconcile(ui.messageList, threadEntries(withExtras(threadMessages(), state.selectedId)));
   ui.loadOlder.hidden = !state.threadNext;
   if (scroll === "bottom" || (scroll === "stick" && atBottom)) {
     box.scrollTop = box.scrollHeight;
@@ -105,8 +107,10 @@ export async function openConversation(id) {
   ui.messageList.setAttribute("aria-busy", "true");
   showThreadPane();
   renderThreadHeader();
+  reportViewing(id, threadTitle.parentElement);
   restoreDraft(id);
   renderThread("bottom");
+  threadOpened("conversation", id); // its notes and activity
   setThreadStatus("Loading messages…");
   if (narrowScreen.matches) {
     threadTitle.focus();
@@ -148,6 +152,7 @@ export function closeConversation() {
   state.threadNext = null;
   renderThreadHeader();
   ui.threadView.hidden = true;
+  reportLeft(threadTitle.parentElement);
   ui.threadEmpty.hidden = false;
   root.dataset.view = "list";
   renderList();
@@ -225,6 +230,7 @@ export function catchUpThread() {
       }),
     );
     work.push(refreshConversation(id));
+    threadOpened("conversation", id);
   }
   return work;
 }
@@ -232,4 +238,9 @@ export function catchUpThread() {
 export function setupThread() {
   loadOnScroll(ui.loadOlder, ui.threadScroll, loadOlderMessages);
   ui.loadOlder.addEventListener("click", loadOlderMessages);
+  onExtrasChanged((id) => {
+    if (id === state.selectedId) {
+      renderThread("stick");
+    }
+  });
 }

@@ -32,6 +32,7 @@ from tqdm import tqdm
 from contacts.models import Contact, ContactPoint, PointKind
 from core.contacts import ContactKind, conversation_id_for, parse_contact
 from core.errors import ApplicationError
+from demo.team import TEAMMATE, admin_ensure, team_seed, teammate_ensure, teammate_name
 from emails.models import Email, EmailStatus
 from messaging.models import Channel, Conversation, Direction, Message, MessageStatus
 from messaging.segments import count_segments
@@ -49,7 +50,7 @@ BODY_VARIANTS = 400
 # names. Fields left out (none today) would take their database defaults under COPY.
 CONVERSATION_COLUMNS = (
     "id", "participant_a", "participant_b", "reply_to", "own_contact", "channel",
-    "last_message_at", "last_message_preview", "message_count", "unread_count", "contact_id",
+    "last_message_at", "last_message_preview", "message_count", "inbound_count", "contact_id",
     "contact_name", "subject",
     "created_at", "updated_at",
 )  # fmt: skip
@@ -275,6 +276,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             user = self._ensure_user(options["username"], options["password"])
+            # Before the conversations, so that both start with the demo's unread ones.
+            teammate = teammate_ensure(options["password"])
             # Built first: it refuses a missing configuration before anything is deleted.
             seeder = Seeder(
                 rng=random.Random(options["seed"]),
@@ -295,6 +298,9 @@ class Command(BaseCommand):
                 self._print_login(options)
                 return
             counts = seeder.run()
+            team_seed(
+                rng=random.Random(options["seed"]), now=seeder.now, admin=user, agent=teammate
+            )
         self.stdout.write(
             f"Created {counts.sms_conversations} SMS and {counts.internal_conversations} "
             f"internal conversations, {counts.messages} messages and {counts.emails} emails "
@@ -312,6 +318,7 @@ class Command(BaseCommand):
         user.is_active = True
         user.set_password(password)
         user.save()
+        admin_ensure(user)
         self.stdout.write(f"{'Created' if created else 'Updated'} superuser {username!r}.")
         return user
 
@@ -347,7 +354,9 @@ class Command(BaseCommand):
     def _print_login(self, options) -> None:
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo login: {options['username']} / {options['password']} at {_site_url()}"
+                f"Demo login: {options['username']} / {options['password']} at {_site_url()} "
+                f"(an admin; the teammate {TEAMMATE['username']} / {options['password']} "
+                "is an agent)"
             )
         )
 
@@ -402,7 +411,14 @@ class Seeder:
         self.names = dict(Contact.objects.values_list("id", "name"))
         per_conversation = self.messages_per_conversation
         phones = self._phone_numbers(self.phone_count, exclude=set(self.own_numbers))
-        names = self._names(self.conversations - self.phone_count, exclude=self.me.value)
+        # The first internal conversation is with the demo's other teammate.
+        teammate = parse_contact(teammate_name(), field="to").value
+        names = itertools.chain(
+            [teammate],
+            self._names(
+                self.conversations - self.phone_count - 1, exclude={self.me.value, teammate}
+            ),
+        )
         kinds = [True] * self.phone_count + [False] * (self.conversations - self.phone_count)
         self.rng.shuffle(kinds)
 
@@ -501,9 +517,9 @@ class Seeder:
         )
         return itertools.islice((number for number in candidates if number not in exclude), count)
 
-    def _names(self, count: int, *, exclude: str) -> Iterator[str]:
+    def _names(self, count: int, *, exclude: set[str]) -> Iterator[str]:
         combos = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
-        combos = [name for name in combos if name != exclude]
+        combos = [name for name in combos if name not in exclude]
         self.rng.shuffle(combos)
         for index in range(count):
             round_, position = divmod(index, len(combos))
@@ -624,18 +640,19 @@ class Seeder:
     def _summarise(self, messages: list[tuple], *, channel: str, contact_id=None) -> tuple:
         """The conversation row storing ``messages`` in order leaves (messaging.summary).
 
-        Unread are the inbound messages after our latest reply: whoever replied had the
-        conversation open, which marks it read (conversation_mark_read).
+        Its inbound count starts at the inbound messages after our latest reply: whoever
+        replied had the conversation open, which marked what came before read. With no read
+        marks, that is what each demo user finds unread (conversations.models.ReadMark).
         """
         newest = messages[-1]
         own, other = sides(
             direction=newest[M_DIRECTION], from_contact=newest[M_FROM], to_contact=newest[M_TO]
         )
-        unread = 0
+        inbound = 0
         for message in reversed(messages):
             if message[M_DIRECTION] != Direction.INBOUND:
                 break
-            unread += 1
+            inbound += 1
         summary = conversation_summary(
             own=own,
             other=other,
@@ -643,7 +660,7 @@ class Seeder:
             newest_at=newest[M_CREATED],
             newest_body=newest[M_BODY],
             message_count=len(messages),
-            unread_count=unread,
+            inbound_count=inbound,
             contact_id=contact_id,
             contact_name=self.names.get(contact_id, ""),
         )

@@ -16,7 +16,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--from",
             dest="sender",
-            help="One of Hatch's sending numbers (default TWILIO_FROM_NUMBER), or a name.",
+            help="One of Hatch's sending numbers (default TWILIO_FROM_NUMBER), or a name: "
+            "a shared one, never a teammate's (a command sends as nobody).",
         )
 
     def handle(self, *args, to, body, sender, **options):
