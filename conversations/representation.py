@@ -63,13 +63,6 @@ def person_data(row: dict[str, Any], prefix: str) -> dict[str, Any] | None:
     }
 
 
-def label_data(label: Any) -> dict[str, Any]:
-    """A label (a record, or a row of LABEL_FIELDS)."""
-    if isinstance(label, dict):
-        return {name: label[name] for name in LABEL_FIELDS}
-    return {"id": label.id, "name": label.name, "colour": label.colour}
-
-
 def team_state_data(row: dict[str, Any]) -> dict[str, Any]:
     """The team-state keys of a conversation item, as everyone sees them.
 

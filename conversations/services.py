@@ -6,7 +6,6 @@ row). Each validates first, writes in one short transaction and tells the inbox 
 commit (conversations.live).
 """
 
-import contextlib
 import enum
 import logging
 import uuid
@@ -16,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connections, router, transaction
+from django.db import connections, router, transaction
 from django.tasks import Task, task_backends
 from django.utils import timezone
 
@@ -40,10 +39,11 @@ from conversations.models import (
     ReadMark,
     SavedReply,
 )
-from conversations.representation import label_data
 from conversations.selectors import mentioned_users
 from core.errors import NotFound, ValidationError
+from core.queries import integer_id, name_taken_guard, refuse_taken_name
 from team.models import Label
+from team.representation import label_data
 from team.selectors import display_name, labels_named
 
 logger = logging.getLogger(__name__)
@@ -477,8 +477,9 @@ def saved_reply_create(*, title: str, body: str, created_by: AbstractBaseUser) -
     variables must be ones Hatch knows (conversations.saved_replies). Anything unusable
     is a ValidationError naming the field, and nothing is saved."""
     title, body = _saved_reply_title(title), _saved_reply_body(body)
-    with _title_taken_guard(title), transaction.atomic():
-        _refuse_taken_title(title, saved_reply_id=None)
+    taken = _title_taken(title)
+    with name_taken_guard(SAVED_REPLY_TITLE_CONSTRAINT, taken), transaction.atomic():
+        refuse_taken_name(SavedReply.objects, "title", title, own_id=None, taken=_title_taken)
         return SavedReply.objects.create(title=title, body=body, created_by=created_by)
 
 
@@ -489,13 +490,18 @@ def saved_reply_update(
     saved_reply_create; NotFound for an unknown id."""
     title = None if title is None else _saved_reply_title(title)
     body = None if body is None else _saved_reply_body(body)
-    with _title_taken_guard(title or ""), transaction.atomic():
-        reply = SavedReply.objects.select_for_update().filter(pk=_saved_reply_pk(saved_reply_id))
+    taken = _title_taken(title or "")
+    with name_taken_guard(SAVED_REPLY_TITLE_CONSTRAINT, taken), transaction.atomic():
+        reply = SavedReply.objects.select_for_update().filter(
+            pk=integer_id(saved_reply_id, noun="saved reply")
+        )
         reply = reply.first()
         if reply is None:
             raise NotFound("No saved reply with this id.")
         if title is not None:
-            _refuse_taken_title(title, saved_reply_id=reply.pk)
+            refuse_taken_name(
+                SavedReply.objects, "title", title, own_id=reply.pk, taken=_title_taken
+            )
             reply.title = title
         if body is not None:
             reply.body = body
@@ -504,7 +510,9 @@ def saved_reply_update(
 
 
 def saved_reply_delete(*, saved_reply_id: object) -> None:
-    deleted, _ = SavedReply.objects.filter(pk=_saved_reply_pk(saved_reply_id)).delete()
+    deleted, _ = SavedReply.objects.filter(
+        pk=integer_id(saved_reply_id, noun="saved reply")
+    ).delete()
     if not deleted:
         raise NotFound("No saved reply with this id.")
 
@@ -544,31 +552,3 @@ def _title_taken(title: str) -> ValidationError:
     return ValidationError(
         f"A saved reply is already called “{title}”. Choose another title.", field="title"
     )
-
-
-def _refuse_taken_title(title: str, *, saved_reply_id: int | None) -> None:
-    others = SavedReply.objects.filter(title__iexact=title)
-    if saved_reply_id is not None:
-        others = others.exclude(pk=saved_reply_id)
-    taken = others.values_list("title", flat=True).first()
-    if taken is not None:
-        raise _title_taken(taken)
-
-
-@contextlib.contextmanager
-def _title_taken_guard(title: str):
-    """Two saves giving one title at once: the unique index decides, and the loser hears
-    the same 400 as if it had come second."""
-    try:
-        yield
-    except IntegrityError as error:
-        if SAVED_REPLY_TITLE_CONSTRAINT in str(error):
-            raise _title_taken(title) from None
-        raise
-
-
-def _saved_reply_pk(raw: object) -> int:
-    text = str(raw)
-    if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
-        raise NotFound("No saved reply with this id.")
-    return int(text)

@@ -264,7 +264,7 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
     """
     message = insert(Message)
     # The conversation as the inbox shows it: its assignee's name and its labels (the
-    # JSON of conversations.representation.label_data), read in the same statement.
+    # JSON of team.representation.label_data), read in the same statement.
     user = get_user_model()
     user_table, label_table = user._meta.db_table, Label._meta.db_table
     link_table = Conversation.labels.through._meta.db_table

@@ -11,6 +11,10 @@ real provider), signs in as the demo user in Chromium and writes:
                              newest conversation open, the others with unread counts
     docs/inbox-mobile.png    phone, 390x844, the conversation list
     docs/compose-email.png   desktop, the compose email dialog filled in
+    docs/team-inbox.png      desktop, 1440x900, an SMS conversation the teammate Amara
+                             has just assigned to the demo user, labelled and noted (an
+                             @mention) while the demo user had it open; she is typing a
+                             reply in her own browser as the picture is taken
 
 The database is dropped afterwards, also when something failed. The demo data's times
 are relative to now and the browser runs in UTC with en-US formats, so a run differs
@@ -19,6 +23,7 @@ from the previous one only in its dates and times.
 
 import http.client
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +43,12 @@ from testing.live_server import LiveServer  # noqa: E402
 DATABASE = "hatch_screenshots"
 DOCS = BASE_DIR / "docs"
 DESKTOP = {"width": 1280, "height": 800}
+TEAM_DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 DEMO_USER, DEMO_PASSWORD = "demo", "hatch-demo"
+# seed_demo's teammate (demo/team.py), an agent with the demo's password.
+TEAMMATE_USER, TEAMMATE_NAME = "amara", "Amara Walsh"
+DEMO_NAME = "Demo User"
 SEED = "42"
 # The server checks Twilio's signatures with it; this script signs with it.
 TWILIO_AUTH_TOKEN = "screenshots-auth-token"
@@ -51,6 +60,14 @@ NEW_SENDERS = [
     ("+16175550142", "Got the parcel, thank you!"),
 ]
 REPLIES = ["Great, thanks! Mornings work best for me 🙏", "Also, is there parking nearby?"]
+# What Amara does in the team picture, in her own browser, as a teammate would.
+TEAM_LABEL = "Billing"
+NOTE_MENTION = f"@{DEMO_USER} "
+NOTE_TEXT = "they were charged twice for their last invoice. Can you check the refund?"
+DRAFT_REPLY = "Thanks for flagging this! I've asked our billing team to look at it today"
+TYPING = f"{TEAMMATE_NAME} is typing…"
+# Enough messages above the note and the activity lines to fill the thread.
+MESSAGES_IN_VIEW = 5
 
 
 def main() -> None:
@@ -68,7 +85,7 @@ def main() -> None:
             shoot(server.url)
     finally:
         drop(maintenance_url)
-    for name in ("inbox.png", "inbox-mobile.png", "compose-email.png"):
+    for name in ("inbox.png", "inbox-mobile.png", "compose-email.png", "team-inbox.png"):
         print(f"wrote {(DOCS / name).relative_to(BASE_DIR)}")
 
 
@@ -144,8 +161,108 @@ def shoot(base_url: str) -> None:
 
             phone = signed_in(browser, base_url, PHONE)
             capture(phone, "inbox-mobile.png")
+
+            shoot_team_inbox(browser, base_url, skip=newest_sms)
         finally:
             browser.close()
+
+
+def shoot_team_inbox(browser, base_url: str, *, skip: str) -> None:
+    """docs/team-inbox.png: the demo user and Amara on one conversation, each in a browser
+    of their own. Amara assigns it to the demo user, labels it and leaves a note that
+    mentions them; the demo user's screen follows live, and shows her typing."""
+    demo = signed_in(browser, base_url, TEAM_DESKTOP)
+    conversation_id = team_conversation(demo, skip=skip)
+    open_conversation(demo, conversation_id)
+    amara = signed_in(browser, base_url, DESKTOP, username=TEAMMATE_USER)
+    open_conversation(amara, conversation_id)
+    presence = demo.locator("#thread-view .presence-line")
+    expect(presence).to_have_text(f"{TEAMMATE_NAME} is viewing")
+
+    team_bar = amara.locator("#team-bar")
+    team_bar.get_by_role("button", name=re.compile("^Assigned to")).click()
+    amara.get_by_role("menu", name="Assign to").get_by_role("menuitemradio", name=DEMO_NAME).click()
+    team_bar.get_by_role("button", name="Labels").click()
+    amara.get_by_role("menu", name="Labels").get_by_role(
+        "menuitemcheckbox", name=TEAM_LABEL
+    ).click()
+    amara.keyboard.press("Escape")
+
+    amara.get_by_role("group", name="Write").get_by_role("button", name="Note").click()
+    note_box = amara.get_by_label("Write an internal note")
+    # A few letters after "@" offer the teammates they start; Enter takes the one offered.
+    note_box.press_sequentially(NOTE_MENTION[:4])
+    expect(amara.get_by_role("option", name=re.compile(DEMO_NAME))).to_be_visible()
+    note_box.press("Enter")
+    expect(note_box).to_have_value(NOTE_MENTION)
+    note_box.press_sequentially(NOTE_TEXT)
+    note_box.press("Enter")
+    expect(note_box).to_have_value("")
+    amara.get_by_role("group", name="Write").get_by_role("button", name="Reply").click()
+
+    # The demo user's screen, live: the bar, the activity lines and the note.
+    demo_bar = demo.locator("#team-bar")
+    expect(demo_bar.get_by_role("button", name=re.compile("^Assigned to"))).to_have_accessible_name(
+        re.compile("Assigned to: Me")
+    )
+    expect(demo_bar.locator(".team-labels")).to_contain_text(TEAM_LABEL)
+    thread = demo.get_by_role("list", name="Messages")
+    by_amara = thread.locator(".activity-line").filter(has_text=re.compile(f"^{TEAMMATE_NAME} "))
+    expect(by_amara).to_have_text(
+        [
+            re.compile(f"^{TEAMMATE_NAME} assigned this to {DEMO_NAME} · "),
+            re.compile(f"^{TEAMMATE_NAME} labelled this {TEAM_LABEL} · "),
+        ]
+    )
+    expect(thread.locator(".note").last.locator(".mention")).to_have_text(NOTE_MENTION.strip())
+    # The toast of the mention would cover the thread: the picture waits for it to go.
+    expect(demo.locator("#toast")).to_contain_text(f"{TEAMMATE_NAME} mentioned you")
+    expect(demo.locator("#toast")).to_be_empty(timeout=15_000)
+
+    # The pointer rests on the title: left on the list, it would light up a row.
+    demo.locator("#thread-title").hover()
+    # A teammate shows as typing for a few seconds after their page last said so
+    # (static/js/presence.js): the picture is taken right after her last keystroke, and
+    # kept if the line still says so afterwards (it only changes back to viewing once).
+    reply_box = amara.get_by_label("Type a message")
+    for _ in range(3):
+        reply_box.fill("")
+        reply_box.press_sequentially(DRAFT_REPLY, delay=30)
+        expect(presence).to_have_text(TYPING)
+        capture(demo, "team-inbox.png")
+        if presence.text_content() == TYPING:
+            return
+    sys.exit("Amara's typing did not show on the demo user's screen in time for the picture.")
+
+
+def team_conversation(page, *, skip: str) -> str:
+    """The newest open SMS conversation with a named contact and a few messages, other
+    than the one in docs/inbox.png, not the demo user's yet and without TEAM_LABEL."""
+    conversations = page.evaluate(
+        """async () => {
+            const response = await fetch("/api/conversations?channel=sms&state=open");
+            return (await response.json()).conversations;
+        }"""
+    )
+    user_id = int(page.locator("#inbox").get_attribute("data-user-id"))
+    for conversation in conversations:
+        labels = {label["name"] for label in conversation["labels"]}
+        if (
+            conversation["reply_to"] != skip
+            and (conversation["contact"] or {}).get("name")
+            and conversation["message_count"] >= MESSAGES_IN_VIEW
+            and (conversation["assignee"] or {}).get("id") != user_id
+            and TEAM_LABEL not in labels
+        ):
+            return conversation["conversation_id"]
+    sys.exit("The demo data has no open SMS conversation for docs/team-inbox.png.")
+
+
+def open_conversation(page, conversation_id: str) -> None:
+    page.locator(f'#conversation-list [data-conversation-id="{conversation_id}"]').click()
+    expect(page.locator("#team-bar")).to_be_visible()
+    expect(page.locator("#thread-title")).not_to_have_text("Conversation")
+    expect(page.locator("#message-list")).to_have_attribute("aria-busy", "false")
 
 
 def receive_sms(base_url: str, sender: str, body: str) -> None:
@@ -170,7 +287,7 @@ def receive_sms(base_url: str, sender: str, body: str) -> None:
         sys.exit(f"The inbound SMS webhook answered {status}.")
 
 
-def signed_in(browser, base_url: str, viewport: dict):
+def signed_in(browser, base_url: str, viewport: dict, *, username: str = DEMO_USER):
     context = browser.new_context(
         base_url=base_url,
         viewport=viewport,
@@ -182,7 +299,7 @@ def signed_in(browser, base_url: str, viewport: dict):
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(DEMO_USER)
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#inbox[data-ready]")).to_have_count(1)

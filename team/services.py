@@ -5,7 +5,6 @@ that hold whoever calls are here: the team always keeps an active admin, an invi
 link works once and for a week, label names are unique whatever their case.
 """
 
-import contextlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,10 +16,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core import exceptions as django_exceptions
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound, ValidationError
+from core.queries import integer_id, name_taken_guard, refuse_taken_name
 from core.realtime import publish_on_commit, user_group
 from team import selectors
 from team.models import LABEL_NAME_MAX_LENGTH, Invitation, Label, Role, Teammate
@@ -155,7 +154,11 @@ def teammate_update(
                 role=Role.ADMIN, user__is_active=True
             )
         )
-        user = user_model.objects.select_for_update().filter(pk=_user_pk(user_id)).first()
+        user = (
+            user_model.objects.select_for_update()
+            .filter(pk=integer_id(user_id, noun="teammate"))
+            .first()
+        )
         if user is None:
             raise NotFound("No teammate with this id.")
         teammate, _ = Teammate.objects.get_or_create(
@@ -198,13 +201,6 @@ def _last_admin_message(actor, user, *, deactivating: bool) -> str:
         f"{selectors.display_name(user)} is the team's last active admin: make someone else "
         f"an admin before you {doing}."
     )
-
-
-def _user_pk(raw: object) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        raise NotFound("No teammate with this id.") from None
 
 
 def _username(raw: str) -> str:
@@ -264,8 +260,8 @@ def _role(raw: str) -> str:
 def label_create(*, name: str, colour: str = "") -> Label:
     name = _label_name(name)
     colour = _colour(colour) if colour else Label._meta.get_field("colour").default
-    with _name_taken_guard(name), transaction.atomic():
-        _refuse_taken_name(name, label_id=None)
+    with name_taken_guard(LABEL_NAME_CONSTRAINT, _label_taken(name)), transaction.atomic():
+        refuse_taken_name(Label.objects, "name", name, own_id=None, taken=_label_taken)
         return Label.objects.create(name=name, colour=colour)
 
 
@@ -273,12 +269,14 @@ def label_update(*, label_id: object, name: str | None = None, colour: str | Non
     """Rename or recolour a label; conversations and contacts keep it under its new name."""
     name = None if name is None else _label_name(name)
     colour = None if colour is None else _colour(colour)
-    with _name_taken_guard(name or ""), transaction.atomic():
-        label = Label.objects.select_for_update().filter(pk=_label_pk(label_id)).first()
+    with name_taken_guard(LABEL_NAME_CONSTRAINT, _label_taken(name or "")), transaction.atomic():
+        label = (
+            Label.objects.select_for_update().filter(pk=integer_id(label_id, noun="label")).first()
+        )
         if label is None:
             raise NotFound("No label with this id.")
         if name is not None:
-            _refuse_taken_name(name, label_id=label.pk)
+            refuse_taken_name(Label.objects, "name", name, own_id=label.pk, taken=_label_taken)
             label.name = name
         if colour is not None:
             label.colour = colour
@@ -288,7 +286,7 @@ def label_update(*, label_id: object, name: str | None = None, colour: str | Non
 
 def label_delete(*, label_id: object) -> None:
     """Delete the label: conversations and contacts that carried it simply lose it."""
-    deleted, _ = Label.objects.filter(pk=_label_pk(label_id)).delete()
+    deleted, _ = Label.objects.filter(pk=integer_id(label_id, noun="label")).delete()
     if not deleted:
         raise NotFound("No label with this id.")
 
@@ -319,30 +317,3 @@ def _label_taken(name: str) -> ValidationError:
         f"The name “{name}” is taken: another label has it. Choose another name.",
         field="name",
     )
-
-
-def _refuse_taken_name(name: str, *, label_id: int | None) -> None:
-    others = Label.objects.annotate(lower_name=Lower("name")).filter(lower_name=name.lower())
-    if label_id is not None:
-        others = others.exclude(pk=label_id)
-    if others.exists():
-        raise _label_taken(name)
-
-
-@contextlib.contextmanager
-def _name_taken_guard(name: str):
-    """Two requests giving labels one name at once: the unique index decides, and the
-    loser hears the same 400 as if it had come second."""
-    try:
-        yield
-    except IntegrityError as error:
-        if LABEL_NAME_CONSTRAINT in str(error):
-            raise _label_taken(name) from None
-        raise
-
-
-def _label_pk(raw: object) -> int:
-    try:
-        return int(str(raw))
-    except ValueError:
-        raise NotFound("No label with this id.") from None

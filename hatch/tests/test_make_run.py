@@ -170,7 +170,7 @@ def test_make_run_leaves_a_development_env_that_the_readme_commands_share(clean_
         assert re.search(r"^DEBUG=true$", dotenv, re.MULTILINE), dotenv
         assert re.search(r"^TASK_BACKEND=immediate$", dotenv, re.MULTILINE), dotenv
         # The login line names the address it serves at, not a fixed one.
-        assert f"Demo login: demo / hatch-demo at http://127.0.0.1:{port}\n" in run.output
+        assert f"Demo login: demo / hatch-demo at http://127.0.0.1:{port} " in run.output
 
         token = manage(clean_checkout, "drf_create_token", "demo")
         assert token.returncode == 0, token.stderr[-2000:]

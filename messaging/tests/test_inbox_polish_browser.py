@@ -21,6 +21,8 @@ from messaging import services
 from messaging.events import InboundMessage, StatusChanged
 from messaging.models import Conversation, Direction, Message, MessageStatus
 from messaging.tests.factories import DEFAULT_PASSWORD, UserFactory
+from team import services as team_services
+from team.models import Role, Teammate
 from testing.browser import assert_accessible, browser_windows, sign_in_to_inbox
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -112,6 +114,63 @@ def assert_fits(page, what):
     assert widths["scroll"] <= widths["inner"], f"{what}: the page is {widths} wide"
 
 
+# Every control the header draws, and the account's name, with where each is drawn; the
+# header's actions row's own widths, to tell whether some of it is scrolled out of sight.
+HEADER_LAYOUT = """() => {
+  const drawn = (element) => element.getClientRects().length > 0;
+  const controls = [...document.querySelectorAll(
+    ".app-header a, .app-header button, .app-header .live-indicator, .app-header .account-name"
+  )].filter(drawn).map((element) => {
+    const box = element.getBoundingClientRect();
+    const name = (element.textContent.trim() || element.title).replace(/\\s+/g, " ");
+    const live = element.classList.contains("live-indicator");
+    return {name, live, left: box.left, right: box.right, top: box.top, bottom: box.bottom};
+  });
+  const actions = document.querySelector(".app-header-actions");
+  const accountName = document.querySelector(".account-name");
+  return {
+    controls,
+    window: {width: window.innerWidth, height: window.innerHeight},
+    actions: {scroll: actions.scrollWidth, client: actions.clientWidth},
+    accountName: {scroll: accountName.scrollWidth, client: accountName.clientWidth,
+                  textOverflow: getComputedStyle(accountName).textOverflow},
+  };
+}"""
+
+
+def assert_header_whole(page, what):
+    """Every header control is drawn inside the window, whole, apart from every other."""
+    layout = page.evaluate(HEADER_LAYOUT)
+    controls, window = layout["controls"], layout["window"]
+    for control in controls:
+        inside = control["left"] >= 0 and control["right"] <= window["width"]
+        inside = inside and control["top"] >= 0 and control["bottom"] <= window["height"]
+        assert inside, f"{what}: {control['name']!r} is at {control}, outside a {window} window"
+    # A row that scrolls within itself hides the controls scrolled out of its view.
+    assert layout["actions"]["scroll"] <= layout["actions"]["client"], (
+        f"{what}: the header's actions scroll sideways: {layout['actions']}"
+    )
+    for index, one in enumerate(controls):
+        for other in controls[index + 1 :]:
+            overlap_x = min(one["right"], other["right"]) - max(one["left"], other["left"])
+            overlap_y = min(one["bottom"], other["bottom"]) - max(one["top"], other["top"])
+            assert overlap_x <= 0.5 or overlap_y <= 0.5, (
+                f"{what}: {one['name']!r} ({one}) overlaps {other['name']!r} ({other})"
+            )
+    return layout
+
+
+def buttons_and_links(layout):
+    return [control for control in layout["controls"] if not control["live"]]
+
+
+def assert_same_row(one, other, what):
+    one_box, other_box = one.bounding_box(), other.bounding_box()
+    one_middle = one_box["y"] + one_box["height"] / 2
+    other_middle = other_box["y"] + other_box["height"] / 2
+    assert abs(one_middle - other_middle) < 4, f"{what}: {one_box} and {other_box}"
+
+
 def assert_thumb_sized(locator, what):
     box = locator.bounding_box()
     assert box is not None, f"{what} is not drawn"
@@ -183,6 +242,76 @@ def test_every_inbox_view_fits_a_phone_and_its_buttons_fit_a_thumb(sign_in, case
         assert_thumb_sized(page.get_by_role("button", name=name, exact=True), name)
     page.get_by_role("button", name="Back to emails").click()
     assert_fits(page, "the email list")
+
+
+# -------------------------------------------------------------------------- the header
+
+LONG_NAME_ADMIN = "bartholomew.featherstonehaugh"
+ADMIN_HEADER_BUTTONS = (
+    "Conversations",
+    "Emails",
+    "Turn on notifications",
+    "Import contacts",
+    "Compose email",
+    "Sign out",
+)
+
+
+@pytest.fixture
+def long_named_admin():
+    """An admin (the fullest header: the Team link too) with a long name and username."""
+    user = UserFactory(
+        username=LONG_NAME_ADMIN, first_name="Bartholomew", last_name="Featherstonehaugh"
+    )
+    Teammate.objects.filter(user=user).update(role=Role.ADMIN)
+    return user
+
+
+@pytest.mark.parametrize("width", [1024, 1280, 1366, 1440, 390])
+def test_the_whole_header_fits_an_admin_with_a_long_name_at_every_width(
+    open_window, long_named_admin, width
+):
+    message = receive("Is my order ready?")
+    team_services.label_create(name="Billing question")  # a wide label menu
+    page = sign_in_to_inbox(
+        open_window(viewport(width)), username=LONG_NAME_ADMIN, password=DEFAULT_PASSWORD
+    )
+    expect(page.get_by_role("list", name="Conversations")).to_have_attribute("aria-busy", "false")
+
+    # Every control is there, by its name, with or without its words on screen.
+    for name in ADMIN_HEADER_BUTTONS:
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Team", exact=True)).to_be_visible()
+    layout = assert_header_whole(page, f"the inbox at {width} px")
+    assert_fits(page, f"the inbox at {width} px")
+    # The long name gives way: cut short with an ellipsis, whole for screen readers.
+    account_name = layout["accountName"]
+    assert account_name["textOverflow"] == "ellipsis"
+    assert account_name["scroll"] > account_name["client"], account_name
+    expect(page.locator(".account-name")).to_contain_text(LONG_NAME_ADMIN)
+
+    if width > 720:  # phones have no keyboard shortcuts, and the list and thread take turns
+        mine = page.get_by_role("button", name="Mine", exact=True)
+        shortcuts = page.get_by_role("button", name="Keyboard shortcuts")
+        assert_same_row(mine, shortcuts, f"Mine and the shortcuts button at {width} px")
+        # An open conversation brings the contact panel beside it (from 1101 px), narrowing
+        # the list; the header stays whole, the shortcuts button on Mine's row.
+        open_conversation(page, message.conversation_id)
+        assert_header_whole(page, f"an open conversation at {width} px")
+        assert_fits(page, f"an open conversation at {width} px")
+        assert_same_row(mine, shortcuts, f"Mine and the shortcuts button at {width} px")
+
+        # Compose email's dialog takes the focus and gives it back: the header stays put
+        # (the live indicator's words may change meanwhile).
+        before = buttons_and_links(assert_header_whole(page, "before the compose-email dialog"))
+        page.get_by_role("button", name="Compose email").click()
+        expect(page.get_by_role("dialog", name="Compose email")).to_be_visible()
+        under = assert_header_whole(page, "under the compose-email dialog")
+        assert buttons_and_links(under) == before
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("dialog", name="Compose email")).to_be_hidden()
+        after = assert_header_whole(page, "after the compose-email dialog")
+        assert buttons_and_links(after) == before
 
 
 # -------------------------------------------------------------------------- long words

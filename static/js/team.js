@@ -1,10 +1,12 @@
 // The Team page (templates/team/team.html), for admins: teammates and their roles, the
-// invitation form with its one-time link, and labels. Everything goes through the team API
-// (team/api.py); the URLs come from the main element's data attributes.
+// invitation form with its one-time link, and labels, through the team API (team/api.py);
+// saved replies have their own module (team-replies.js). The URLs come from the main
+// element's data attributes.
 //
 // Static imports end with ";" so that collectstatic can give them hashed names.
 import { deleteJSON, getJSON, patchJSON, postJSON } from "./api.js";
 import { clearErrors, setBusy, showErrors } from "./forms.js";
+import { loadSavedReplies } from "./team-replies.js";
 
 const root = document.getElementById("team");
 const byId = (id) => document.getElementById(id);
@@ -361,6 +363,6 @@ labelList.addEventListener("click", async (event) => {
   }
 });
 
-Promise.all([loadTeammates(), loadLabels()]).then(() => {
+Promise.all([loadTeammates(), loadLabels(), loadSavedReplies()]).then(() => {
   root.dataset.ready = "true";
 });

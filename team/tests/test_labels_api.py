@@ -49,7 +49,7 @@ def test_a_label_without_a_colour_is_grey(admin_api):
         ({"name": "Blue", "colour": "blue"}, "colour", "#rrggbb"),
         ({"name": "Blue", "colour": "#12345"}, "colour", "#rrggbb"),
         ({"name": "Blue", "colour": "#12345g"}, "colour", "#rrggbb"),
-        ({"name": "vip"}, "name", "The name “vip” is taken"),
+        ({"name": "vip"}, "name", "The name “VIP” is taken"),
     ],
 )
 def test_a_bad_label_is_a_400_saying_what_to_fix(admin_api, vip, fields, field, words):
