@@ -36,7 +36,7 @@ from conversations.api import (
     team_state_schemas,
 )
 from conversations.models import Conversation, ConversationChannel
-from conversations.selectors import rows_with_labels
+from conversations.selectors import for_user_fields, rows_with_labels
 from conversations.services import conversation_mark_read
 from core.errors import ValidationError
 from emails import selectors, services
@@ -548,7 +548,7 @@ class EmailThreadViewSet(TeamStateViewSetMixin, NotesMixin, viewsets.GenericView
             user=request.user, query=request.query_params.get("q", ""), **team_filters(request)
         )
         rows, next_url = thread_pages.paginate(
-            threads.values(*EMAIL_THREAD_FIELDS, "unread_count"), request
+            threads.values(*EMAIL_THREAD_FIELDS, *for_user_fields()), request
         )
         items = list(map(email_thread_data_for_user, rows_with_labels(rows)))
         return thread_pages.response(items, next_url)

@@ -8,7 +8,12 @@ from django.db.models import Q, QuerySet
 from contacts.timeline import Cursor, TimelineItem
 from contacts.timeline import preview as timeline_preview
 from conversations.models import Conversation, ConversationChannel
-from conversations.selectors import rows_with_labels, team_filtered, with_unread_count
+from conversations.selectors import (
+    for_user_fields,
+    rows_with_labels,
+    team_filtered,
+    with_unread_count,
+)
 from core.queries import get_by_uuid
 from emails.models import Email, EmailDirection, EmailEvent
 from emails.representation import EMAIL_THREAD_FIELDS
@@ -72,7 +77,7 @@ def email_thread_summary_get(*, thread_id: object, user: AbstractBaseUser) -> di
     id, a malformed one, or the id of an SMS conversation."""
     threads = with_unread_count(
         Conversation.objects.filter(channel=ConversationChannel.EMAIL), user=user
-    ).values(*EMAIL_THREAD_FIELDS, "unread_count")
+    ).values(*EMAIL_THREAD_FIELDS, *for_user_fields())
     return rows_with_labels([get_by_uuid(threads, thread_id, noun="email thread")])[0]
 
 

@@ -39,7 +39,7 @@ from conversations.api import (
     team_filters,
     team_state_schemas,
 )
-from conversations.selectors import rows_with_labels
+from conversations.selectors import for_user_fields, rows_with_labels
 from conversations.services import conversation_mark_read
 from core.errors import ValidationError
 from idempotency.keys import idempotent
@@ -362,7 +362,7 @@ class ConversationViewSet(TeamStateViewSetMixin, NotesMixin, viewsets.GenericVie
             **team_filters(request),
         )
         rows, next_url = conversation_pages.paginate(
-            conversations.values(*CONVERSATION_FIELDS, "unread_count"), request
+            conversations.values(*CONVERSATION_FIELDS, *for_user_fields()), request
         )
         items = list(map(conversation_data_for_user, rows_with_labels(rows)))
         return conversation_pages.response(items, next_url)

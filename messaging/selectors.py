@@ -11,7 +11,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from contacts.timeline import Cursor, TimelineItem
 from contacts.timeline import preview as timeline_preview
 from conversations.models import ConversationChannel
-from conversations.selectors import rows_with_labels, team_filtered, with_unread_count
+from conversations.selectors import (
+    for_user_fields,
+    rows_with_labels,
+    team_filtered,
+    with_unread_count,
+)
 from core.errors import NotFound
 from core.queries import get_by_uuid
 from messaging.models import Conversation, Direction, Message, MessageStatus
@@ -82,7 +87,7 @@ def conversation_summary_get(*, conversation_id: object, user: AbstractBaseUser)
     unread count, its assignee's name, its labels): two queries."""
     conversations = with_unread_count(
         Conversation.objects.exclude(channel=ConversationChannel.EMAIL), user=user
-    ).values(*CONVERSATION_FIELDS, "unread_count")
+    ).values(*CONVERSATION_FIELDS, *for_user_fields())
     row = get_by_uuid(conversations, conversation_id, noun="conversation")
     return rows_with_labels([row])[0]
 

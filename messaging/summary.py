@@ -29,7 +29,7 @@ from django.db import IntegrityError, OperationalError, connections, router, tra
 from contacts.models import Contact, ContactPoint, PointKind
 from contacts.services import contact_for_point
 from conversations.representation import ASSIGNEE_NAME_FIELDS
-from conversations.selectors import rows_with_labels
+from conversations.selectors import labels_json_sql, rows_with_labels
 from conversations.services import conversation_reopen_on_inbound
 from core.contacts import conversation_id_for
 from messaging.live import publish_message_changed
@@ -42,7 +42,6 @@ from messaging.models import (
     Message,
 )
 from messaging.representation import CONVERSATION_COLUMNS, CONVERSATION_FIELDS, message_row
-from team.models import Label
 
 # What the one-statement store answers of the conversation (_store_message_statements).
 _STORED_CONVERSATION_FIELDS = (*CONVERSATION_FIELDS, "labels")
@@ -266,16 +265,11 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
     # The conversation as the inbox shows it: its assignee's name and its labels (the
     # JSON of team.representation.label_data), read in the same statement.
     user = get_user_model()
-    user_table, label_table = user._meta.db_table, Label._meta.db_table
-    link_table = Conversation.labels.through._meta.db_table
+    user_table = user._meta.db_table
     assignee_names = ", ".join(
         f'u."{user._meta.get_field(name.split("__")[1]).column}"' for name in ASSIGNEE_NAME_FIELDS
     )
-    labels = f"""COALESCE((
-        SELECT json_agg(json_build_object('id', l."id", 'name', l."name", 'colour', l."colour")
-                        ORDER BY lower(l."name"), l."id")
-        FROM "{link_table}" cl JOIN "{label_table}" l ON l."id" = cl."label_id"
-        WHERE cl."conversation_id" = conversation."id"), '[]'::json)"""  # noqa: S608
+    labels = labels_json_sql('conversation."id"')
     both = f"""
         WITH conversation AS ({conversation} RETURNING {returning}),
         message AS ({message})
