@@ -93,6 +93,14 @@ class Conversation(TimestampedModel):
     labels = models.ManyToManyField(
         Label, through="ConversationLabel", related_name="conversations", blank=True
     )
+    # Copies for the lists, as contact_name is one: the assignee's name (team.selectors.
+    # display_name) and the labels as the inbox shows them (team.representation.label_data,
+    # by name; null when it has none, so that most rows carry no JSON to read). Written
+    # with the assignment and the links (conversations.services), and when a user or a
+    # label is renamed or deleted (conversations.signals): a page of the list reads this
+    # table alone, no join and no subquery per row.
+    assignee_name = models.CharField(max_length=301, blank=True, default="", db_default="")
+    label_summary = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

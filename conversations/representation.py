@@ -19,12 +19,16 @@ from rest_framework.fields import DateTimeField
 from conversations.models import ActivityKind
 
 # What the team-state keys read, beside a channel's own columns: the conversation's own
-# columns, then the assignee's name through the same query (a join), never a query per row.
-# Labels come in one more query per page (conversations.selectors.rows_with_labels), as
-# ``row["labels"]``.
-TEAM_STATE_COLUMNS = ("state", "snoozed_until", "inbound_count", "assignee_id")
-ASSIGNEE_NAME_FIELDS = ("assignee__first_name", "assignee__last_name", "assignee__username")
-TEAM_STATE_FIELDS = (*TEAM_STATE_COLUMNS, *ASSIGNEE_NAME_FIELDS)
+# columns alone, the assignee's name and the labels included (copies kept on the row:
+# conversations.models.Conversation), never a join or a query per row.
+TEAM_STATE_COLUMNS = (
+    "state",
+    "snoozed_until",
+    "inbound_count",
+    "assignee_id",
+    "assignee_name",
+    "label_summary",
+)
 # An activity line and its actor (one join).
 ACTIVITY_FIELDS = (
     "id",
@@ -71,9 +75,13 @@ def team_state_data(row: dict[str, Any]) -> dict[str, Any]:
     """
     return {
         "state": row["state"],
-        "snoozed_until": _time(row["snoozed_until"]),
-        "assignee": person_data(row, "assignee"),
-        "labels": row["labels"],
+        "snoozed_until": None if row["snoozed_until"] is None else _time(row["snoozed_until"]),
+        "assignee": (
+            None
+            if row["assignee_id"] is None
+            else {"id": row["assignee_id"], "name": row["assignee_name"]}
+        ),
+        "labels": row["label_summary"] or [],
         "inbound_count": row["inbound_count"],
     }
 

@@ -2,7 +2,7 @@
 
 The SMS conversation list (messaging) and the email thread list (emails) start from their
 own querysets and pass them through here: each user's unread count (one correlated
-subquery per row on read_mark_unique), the team-state filters, and the labels of a page.
+subquery per row on read_mark_unique) and the team-state filters.
 """
 
 import re
@@ -71,36 +71,9 @@ def unread_count(user: AbstractBaseUser) -> RawSQL:
     )
 
 
-def labels_json_sql(conversation_id_column: str) -> str:
-    """SQL (PostgreSQL) for the labels of the conversation whose id is in
-    ``conversation_id_column``, as the JSON array team.representation.label_data makes, by
-    name; ``[]`` when it has none. psycopg reads a ``json`` value into Python lists."""
-    links, labels = ConversationLabel._meta.db_table, Label._meta.db_table
-    return f"""COALESCE((
-        SELECT json_agg(json_build_object('id', l."id", 'name', l."name", 'colour', l."colour")
-                        ORDER BY lower(l."name"), l."id")
-        FROM "{links}" cl JOIN "{labels}" l ON l."id" = cl."label_id"
-        WHERE cl."conversation_id" = {conversation_id_column}), '[]'::json)"""  # noqa: S608
-
-
 def with_unread_count[QS: QuerySet](conversations: QS, *, user: AbstractBaseUser) -> QS:
-    """``conversations`` with ``unread_count``, ``user``'s own, and on PostgreSQL their
-    ``labels`` too, in the same query (elsewhere rows_with_labels reads them after)."""
-    conversations = conversations.annotate(unread_count=unread_count(user))
-    if connection.vendor == "postgresql":
-        table = Conversation._meta.db_table
-        conversations = conversations.annotate(
-            # Not "labels": that is the relation's name.
-            label_list=RawSQL(labels_json_sql(f'"{table}"."id"'), [])  # noqa: S611 (no input)
-        )
-    return conversations
-
-
-def for_user_fields() -> tuple[str, ...]:
-    """What with_unread_count adds, for ``.values()``."""
-    if connection.vendor == "postgresql":
-        return ("unread_count", "label_list")
-    return ("unread_count",)
+    """``conversations`` with ``unread_count``, ``user``'s own."""
+    return conversations.annotate(unread_count=unread_count(user))
 
 
 def team_filtered[QS: QuerySet](
@@ -149,21 +122,6 @@ def _assignee_filtered[QS: QuerySet](conversations: QS, *, assignee: str, user) 
             field="assignee",
         )
     return conversations.filter(assignee=user_id)
-
-
-def rows_with_labels(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` (conversations, with their ``id``), each given its ``labels`` by name: one
-    query for the whole page, none for an empty one."""
-    rows = list(rows)
-    if rows and all("label_list" in row for row in rows):
-        # Read with the rows (with_unread_count).
-        for row in rows:
-            row["labels"] = row.pop("label_list")
-        return rows
-    labels = conversation_labels([row["id"] for row in rows])
-    for row in rows:
-        row["labels"] = labels.get(row["id"], [])
-    return rows
 
 
 _CONVERSATION_LABELS_SQL = f"""

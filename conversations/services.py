@@ -39,7 +39,7 @@ from conversations.models import (
     ReadMark,
     SavedReply,
 )
-from conversations.selectors import mentioned_users
+from conversations.selectors import conversation_labels, mentioned_users
 from core.errors import NotFound, ValidationError
 from core.queries import integer_id, name_taken_guard, refuse_taken_name
 from team.models import Label
@@ -52,6 +52,8 @@ logger = logging.getLogger(__name__)
 SNOOZE_MAX = timedelta(days=365)
 # Snoozes ended per transaction by snoozes_end: a short lock, whatever the backlog.
 SNOOZES_END_BATCH = 500
+# Conversations whose label_summary one pass rewrites (label_summaries_refresh).
+LABEL_REFRESH_BATCH = 1000
 # The reasons Hatch itself reopens a conversation (Activity.detail["reason"]).
 REOPENED_BY_MESSAGE = "message"
 REOPENED_BY_SNOOZE_END = "snooze ended"
@@ -137,9 +139,14 @@ def conversation_change(
         if new_assignee is not UNCHANGED and _pk(new_assignee) != locked.assignee_id:
             activities.append(_assignee_activity(before=locked.assignee, after=new_assignee))
             locked.assignee = new_assignee
-            changed_fields.append("assignee")
+            locked.assignee_name = display_name(new_assignee) if new_assignee else ""
+            changed_fields += ["assignee", "assignee_name"]
         if new_labels is not UNCHANGED:
-            activities += _labels_replace(locked, new_labels)
+            labelled = _labels_replace(locked, new_labels)
+            if labelled:
+                activities += labelled
+                locked.label_summary = label_summary(new_labels)
+                changed_fields.append("label_summary")
         if not activities:
             return locked
         locked.updated_at = now
@@ -294,6 +301,28 @@ def _labels_replace(conversation: Conversation, labels: list[Label]) -> list[Act
             for label in removed
         ),
     ]
+
+
+def label_summary(labels: Sequence[Label]) -> list[dict[str, Any]] | None:
+    """What Conversation.label_summary keeps of these labels: the inbox's JSON of them, by
+    name (any case), or None for none."""
+    ordered = sorted(labels, key=lambda label: (label.name.lower(), label.pk))
+    return [label_data(label) for label in ordered] or None
+
+
+def label_summaries_refresh(conversation_ids: Sequence[uuid.UUID]) -> None:
+    """Write each conversation's label_summary again from its links (after a label was
+    renamed, recoloured or deleted): two queries per thousand conversations."""
+    for start in range(0, len(conversation_ids), LABEL_REFRESH_BATCH):
+        batch = conversation_ids[start : start + LABEL_REFRESH_BATCH]
+        labels = conversation_labels(batch)
+        Conversation.objects.bulk_update(
+            [
+                Conversation(id=conversation_id, label_summary=labels.get(conversation_id) or None)
+                for conversation_id in batch
+            ],
+            ["label_summary"],
+        )
 
 
 def _activities_record(conversation: Conversation, activities: list[Activity]) -> None:

@@ -21,6 +21,7 @@ from conversations.models import (
     Note,
     SavedReply,
 )
+from conversations.services import label_summary
 from messaging.models import Channel, Message
 from team.models import Label, Role, Teammate
 from team.representation import label_data
@@ -97,6 +98,7 @@ def team_seed(*, rng: random.Random, now: datetime, admin, agent) -> None:
         at = min(at, now)
         if conversation.channel != Channel.INTERNAL and rng.random() < 0.55:
             conversation.assignee = rng.choice(people)
+            conversation.assignee_name = display_name(conversation.assignee)
             activities.append(
                 _activity(conversation, actor, ActivityKind.ASSIGNED, at, conversation.assignee)
             )
@@ -121,6 +123,7 @@ def team_seed(*, rng: random.Random, now: datetime, admin, agent) -> None:
         if conversation.channel != Channel.INTERNAL and rng.random() < 0.4:
             label = rng.choice(labels)
             links.append(ConversationLabel(conversation=conversation, label=label))
+            conversation.label_summary = label_summary([label])
             activities.append(
                 _activity(conversation, actor, ActivityKind.LABELLED, at, label=label_data(label))
             )
@@ -134,7 +137,10 @@ def team_seed(*, rng: random.Random, now: datetime, admin, agent) -> None:
                     created_at=at,
                 )
             )
-    Conversation.objects.bulk_update(conversations, ["assignee", "state", "snoozed_until"])
+    Conversation.objects.bulk_update(
+        conversations,
+        ["assignee", "assignee_name", "state", "snoozed_until", "label_summary"],
+    )
     ConversationLabel.objects.bulk_create(links, ignore_conflicts=True)
     Activity.objects.bulk_create(activities)
     for note in Note.objects.bulk_create(notes):

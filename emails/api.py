@@ -36,7 +36,6 @@ from conversations.api import (
     team_state_schemas,
 )
 from conversations.models import Conversation, ConversationChannel
-from conversations.selectors import for_user_fields, rows_with_labels
 from conversations.services import conversation_mark_read
 from core.errors import ValidationError
 from emails import selectors, services
@@ -53,7 +52,6 @@ from emails.providers import email_providers
 from emails.representation import (
     EMAIL_EVENT_FIELDS,
     EMAIL_FIELDS,
-    EMAIL_THREAD_FIELDS,
     THREAD_EMAIL_FIELDS,
     email_detail_data,
     email_html_safe,
@@ -547,10 +545,8 @@ class EmailThreadViewSet(TeamStateViewSetMixin, NotesMixin, viewsets.GenericView
         threads = selectors.email_thread_list(
             user=request.user, query=request.query_params.get("q", ""), **team_filters(request)
         )
-        rows, next_url = thread_pages.paginate(
-            threads.values(*EMAIL_THREAD_FIELDS, *for_user_fields()), request
-        )
-        items = list(map(email_thread_data_for_user, rows_with_labels(rows)))
+        rows, next_url = thread_pages.paginate(threads, request)
+        items = list(map(email_thread_data_for_user, rows))
         return thread_pages.response(items, next_url)
 
     def retrieve(self, request, pk=None):

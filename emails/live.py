@@ -8,7 +8,6 @@ a new email (what the team does with it: conversations.services).
 """
 
 from conversations.models import Conversation
-from conversations.selectors import rows_with_labels
 from core.realtime import publish_on_commit
 from emails.models import Email
 from emails.representation import (
@@ -35,9 +34,7 @@ def publish_email_changed(email_id, *, created: bool = False) -> None:
             "email": emails_data([row])[0],
         }
         if created and row["thread_id"] is not None:
-            (thread,) = rows_with_labels(
-                [{name: row[f"thread__{name}"] for name in EMAIL_THREAD_FIELDS}]
-            )
+            thread = {name: row[f"thread__{name}"] for name in EMAIL_THREAD_FIELDS}
             event["thread"] = email_thread_data(thread)
         return event
 
@@ -52,7 +49,6 @@ def publish_email_thread_changed(thread_id) -> None:
         row = Conversation.objects.filter(pk=thread_id).values(*EMAIL_THREAD_FIELDS).first()
         if row is None:
             return None
-        (thread,) = rows_with_labels([row])
-        return {"type": "email_thread.updated", "thread": email_thread_data(thread)}
+        return {"type": "email_thread.updated", "thread": email_thread_data(row)}
 
     publish_on_commit(build)

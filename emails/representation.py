@@ -19,7 +19,7 @@ from rest_framework.fields import DateTimeField
 
 from attachments.representation import ATTACHMENT_FIELDS, attachment_data
 from attachments.selectors import attachment_download_url
-from conversations.representation import TEAM_STATE_FIELDS, team_state_data
+from conversations.representation import TEAM_STATE_COLUMNS, team_state_data
 from conversations.selectors import people_by_id
 from core.serialization import row_of
 from emails.html import remote_image_count, sanitise_email_html
@@ -55,9 +55,9 @@ EMAIL_EVENT_FIELDS = ("event", "occurred_at", "recipient")
 # An email in its thread: what every email answer has, and what threads it.
 THREAD_EMAIL_FIELDS = (*EMAIL_FIELDS, "from_name", "message_id", "in_reply_to")
 # An email thread (a conversations.Conversation with channel "email") and its contact,
-# with what the team does with it (its assignee's name joined in). A thread shape also
-# needs the row's ``labels`` (conversations.selectors.rows_with_labels) and, as the API
-# answers one user, their ``unread_count`` (conversations.selectors.with_unread_count).
+# with what the team does with it, all columns of its own row. As the API answers one
+# user, a thread shape also needs their ``unread_count``
+# (conversations.selectors.with_unread_count).
 EMAIL_THREAD_FIELDS = (
     "id",
     "subject",
@@ -68,7 +68,7 @@ EMAIL_THREAD_FIELDS = (
     "last_message_at",
     "message_count",
     "last_message_preview",
-    *TEAM_STATE_FIELDS,
+    *TEAM_STATE_COLUMNS,
 )
 
 # DRF's own field, so that a time reads exactly as the serializers write it.
@@ -201,7 +201,9 @@ def email_thread_data(row: dict[str, Any]) -> dict[str, Any]:
 def email_thread_data_for_user(row: dict[str, Any]) -> dict[str, Any]:
     """A thread as the thread list answers the requesting user: with their
     ``unread_count``."""
-    return {**email_thread_data(row), "unread_count": row["unread_count"]}
+    data = email_thread_data(row)
+    data["unread_count"] = row["unread_count"]
+    return data
 
 
 def thread_email_data(

@@ -1,5 +1,6 @@
 """Every read of email records and email threads."""
 
+import functools
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,8 +10,6 @@ from contacts.timeline import Cursor, TimelineItem
 from contacts.timeline import preview as timeline_preview
 from conversations.models import Conversation, ConversationChannel
 from conversations.selectors import (
-    for_user_fields,
-    rows_with_labels,
     team_filtered,
     with_unread_count,
 )
@@ -33,6 +32,15 @@ def email_events(*, email: Email) -> QuerySet[EmailEvent]:
     return EmailEvent.objects.filter(email=email).order_by("occurred_at", "id")
 
 
+@functools.cache
+def _thread_rows() -> QuerySet:
+    """Email threads as rows of EMAIL_THREAD_FIELDS, resolved once per process (as
+    messaging.selectors' conversation rows). Never evaluated itself: every use chains."""
+    return Conversation.objects.filter(channel=ConversationChannel.EMAIL).values(
+        *EMAIL_THREAD_FIELDS
+    )
+
+
 def email_thread_list(
     *,
     user: AbstractBaseUser,
@@ -40,8 +48,9 @@ def email_thread_list(
     state: str = "",
     assignee: str = "",
     label: str = "",
-) -> QuerySet[Conversation]:
-    """Email threads with ``user``'s own ``unread_count``, for keyset pagination on
+) -> QuerySet:
+    """Email threads as rows of EMAIL_THREAD_FIELDS and ``user``'s own ``unread_count``,
+    for keyset pagination on
     (last_message_at, id) (email_thread_activity_idx).
 
     Reads the summary columns only (and, per row, the user's read mark). ``query`` matches
@@ -50,7 +59,7 @@ def email_thread_list(
     (conversations.selectors.team_filtered: a ValidationError for an unusable value).
     """
     threads = team_filtered(
-        Conversation.objects.filter(channel=ConversationChannel.EMAIL),
+        _thread_rows(),
         user=user,
         state=state,
         assignee=assignee,
@@ -73,12 +82,10 @@ def email_thread_list(
 
 def email_thread_summary_get(*, thread_id: object, user: AbstractBaseUser) -> dict:
     """One email thread's summary row as the representation reads it for ``user`` (their
-    unread count, its assignee's name, its labels): two queries. NotFound for an unknown
+    unread count, its assignee's name, its labels): one query. NotFound for an unknown
     id, a malformed one, or the id of an SMS conversation."""
-    threads = with_unread_count(
-        Conversation.objects.filter(channel=ConversationChannel.EMAIL), user=user
-    ).values(*EMAIL_THREAD_FIELDS, *for_user_fields())
-    return rows_with_labels([get_by_uuid(threads, thread_id, noun="email thread")])[0]
+    threads = with_unread_count(_thread_rows(), user=user)
+    return get_by_uuid(threads, thread_id, noun="email thread")
 
 
 def email_thread_emails(*, thread_id: object) -> QuerySet[Email]:

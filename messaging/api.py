@@ -39,7 +39,6 @@ from conversations.api import (
     team_filters,
     team_state_schemas,
 )
-from conversations.selectors import for_user_fields, rows_with_labels
 from conversations.services import conversation_mark_read
 from core.errors import ValidationError
 from idempotency.keys import idempotent
@@ -54,7 +53,6 @@ from messaging.models import (
 )
 from messaging.providers import sms_providers
 from messaging.representation import (
-    CONVERSATION_FIELDS,
     DELIVERED_STATUSES,
     MESSAGE_FIELDS,
     conversation_contact,
@@ -361,10 +359,8 @@ class ConversationViewSet(TeamStateViewSetMixin, NotesMixin, viewsets.GenericVie
             failed_only=status == "failed",
             **team_filters(request),
         )
-        rows, next_url = conversation_pages.paginate(
-            conversations.values(*CONVERSATION_FIELDS, *for_user_fields()), request
-        )
-        items = list(map(conversation_data_for_user, rows_with_labels(rows)))
+        rows, next_url = conversation_pages.paginate(conversations, request)
+        items = list(map(conversation_data_for_user, rows))
         return conversation_pages.response(items, next_url)
 
     def retrieve(self, request, pk=None):

@@ -6,7 +6,6 @@ with its ``inbound_count`` and never one user's ``unread_count``.
 
 from typing import Any
 
-from conversations.selectors import rows_with_labels
 from core.realtime import publish_on_commit
 from messaging.representation import (
     CONVERSATION_FIELDS,
@@ -46,7 +45,6 @@ def publish_message_changed(
                 return None
             message = {name: joined[name] for name in MESSAGE_FIELDS}
             conversation = {name: joined[f"conversation__{name}"] for name in CONVERSATION_FIELDS}
-            (conversation,) = rows_with_labels([conversation])
         return {
             "type": "message.created" if created else "message.updated",
             # Its files are read after the commit, with the rows they were stored with.
@@ -68,7 +66,6 @@ def publish_conversation_changed(conversation_id) -> None:
         )
         if conversation is None:
             return None
-        (conversation,) = rows_with_labels([conversation])
         return {"type": "conversation.updated", "conversation": conversation_data(conversation)}
 
     publish_on_commit(build)

@@ -16,19 +16,17 @@ from typing import Any
 
 from attachments.models import Attachment
 from attachments.representation import ATTACHMENT_FIELDS, attachment_data
-from conversations.representation import (
-    ASSIGNEE_NAME_FIELDS,
-    TEAM_STATE_COLUMNS,
-    team_state_data,
-)
+from conversations.representation import TEAM_STATE_COLUMNS, team_state_data
 from conversations.selectors import people_by_id
 from core.serialization import row_of
 from messaging.models import Channel, Message, MessageAttachment, MessageStatus
 from team.selectors import display_name
 
-# The conversation row's own columns a conversation shape reads (what a send's upsert
-# returns: messaging.summary).
-CONVERSATION_COLUMNS = (
+# The conversation row's columns a conversation shape reads, all of its own (what
+# selectors fetch with .values(), and what a send's upsert returns: messaging.summary). As
+# the API answers one user, a shape also needs their ``unread_count``
+# (conversations.selectors.with_unread_count).
+CONVERSATION_FIELDS = (
     "id",
     "participant_a",
     "participant_b",
@@ -43,11 +41,6 @@ CONVERSATION_COLUMNS = (
     "message_count",
     *TEAM_STATE_COLUMNS,
 )
-# What selectors fetch with .values(*FIELDS): the columns and the assignee's name (a join).
-# A conversation shape also needs the row's ``labels`` (conversations.selectors.
-# rows_with_labels) and, as the API answers one user, their ``unread_count``
-# (conversations.selectors.with_unread_count).
-CONVERSATION_FIELDS = (*CONVERSATION_COLUMNS, *ASSIGNEE_NAME_FIELDS)
 MESSAGE_FIELDS = (
     "id",
     "conversation_id",
@@ -98,7 +91,9 @@ def conversation_data(row: dict[str, Any]) -> dict[str, Any]:
 
 def conversation_data_for_user(row: dict[str, Any]) -> dict[str, Any]:
     """A conversation as the API answers the requesting user: with their ``unread_count``."""
-    return {**conversation_data(row), "unread_count": row["unread_count"]}
+    data = conversation_data(row)
+    data["unread_count"] = row["unread_count"]
+    return data
 
 
 def conversation_contact(row: dict[str, Any]) -> dict[str, Any] | None:

@@ -22,14 +22,12 @@ import functools
 from datetime import datetime
 from typing import NamedTuple
 
+import orjson
 import psycopg
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connections, router, transaction
 
 from contacts.models import Contact, ContactPoint, PointKind
 from contacts.services import contact_for_point
-from conversations.representation import ASSIGNEE_NAME_FIELDS
-from conversations.selectors import labels_json_sql, rows_with_labels
 from conversations.services import conversation_reopen_on_inbound
 from core.contacts import conversation_id_for
 from messaging.live import publish_message_changed
@@ -41,10 +39,7 @@ from messaging.models import (
     Direction,
     Message,
 )
-from messaging.representation import CONVERSATION_COLUMNS, CONVERSATION_FIELDS, message_row
-
-# What the one-statement store answers of the conversation (_store_message_statements).
-_STORED_CONVERSATION_FIELDS = (*CONVERSATION_FIELDS, "labels")
+from messaging.representation import CONVERSATION_FIELDS, message_row
 
 
 def sides(*, direction: str, from_contact: str, to_contact: str) -> tuple[str, str]:
@@ -143,7 +138,6 @@ def store_message(message: Message, *, own: str, other: str, inbound: bool = Fal
                 .values(*CONVERSATION_FIELDS)
                 .get()
             )
-            (conversation_row,) = rows_with_labels([conversation_row])
     message._state.adding = False
     message._state.db = using
     if conversation_row["contact_id"] is None and message.channel == Channel.SMS:
@@ -180,7 +174,11 @@ def _execute_store(connection, cursor, sql: str, params: list) -> dict:
                     cursor.execute(sql, params)
             else:
                 cursor.execute(sql, params)
-            return dict(zip(_STORED_CONVERSATION_FIELDS, cursor.fetchone(), strict=True))
+            row = dict(zip(CONVERSATION_FIELDS, cursor.fetchone(), strict=True))
+            # A raw cursor leaves jsonb as text (Django decodes it in JSONField).
+            if row["label_summary"] is not None:
+                row["label_summary"] = orjson.loads(row["label_summary"])
+            return row
         except (IntegrityError, OperationalError) as error:
             if attempt == 2 or not _lost_conversation_race(error):
                 raise
@@ -248,7 +246,7 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
         f"{column} = CASE WHEN {is_newest} THEN excluded.{column} ELSE c.{column} END"
         for column in ("last_message_preview", "reply_to", "own_contact")
     )
-    returning = ", ".join(f'c."{name}"' for name in CONVERSATION_COLUMNS)
+    returning = ", ".join(f'c."{name}"' for name in CONVERSATION_FIELDS)
     conversation = f"""
         {insert(Conversation)}
         ON CONFLICT (id) DO UPDATE SET
@@ -262,18 +260,9 @@ def _store_message_statements(vendor: str) -> _StoreMessageStatements:
             updated_at = excluded.updated_at
     """
     message = insert(Message)
-    # The conversation as the inbox shows it: its assignee's name and its labels (the
-    # JSON of team.representation.label_data), read in the same statement.
-    user = get_user_model()
-    user_table = user._meta.db_table
-    assignee_names = ", ".join(
-        f'u."{user._meta.get_field(name.split("__")[1]).column}"' for name in ASSIGNEE_NAME_FIELDS
-    )
-    labels = labels_json_sql('conversation."id"')
     both = f"""
         WITH conversation AS ({conversation} RETURNING {returning}),
         message AS ({message})
-        SELECT conversation.*, {assignee_names}, {labels}
-        FROM conversation LEFT JOIN "{user_table}" u ON u."id" = conversation."assignee_id"
+        SELECT * FROM conversation
     """  # noqa: S608
     return _StoreMessageStatements(conversation, message, both)

@@ -188,6 +188,68 @@ class TestLabels:
         ]
 
 
+class TestListsKeepNamesCurrent:
+    """The lists read the assignee's name and the labels from copies on the conversation
+    (no join per page): renaming or deleting a teammate or a label shows in every list."""
+
+    def listed(self, client, conversation_id) -> dict:
+        (item,) = [
+            item
+            for item in client.get("/api/conversations").json()["conversations"]
+            if item["conversation_id"] == conversation_id
+        ]
+        return item
+
+    def test_a_renamed_assignee_reads_by_the_new_name(self, admin_api, ben, conversation):
+        patch(admin_api, conversation, {"assignee": ben.pk})
+
+        response = admin_api.patch(
+            f"/api/teammates/{ben.pk}", {"first_name": "Benedict"}, format="json"
+        )
+
+        assert response.status_code == 200, response.content
+        assert self.listed(admin_api, conversation)["assignee"] == {
+            "id": ben.pk,
+            "name": "Benedict Okafor",
+        }
+
+    def test_a_deleted_assignee_leaves_the_conversation_unassigned(
+        self, admin_api, make_user, conversation
+    ):
+        cleo = make_user("cleo", first_name="Cleo")
+        patch(admin_api, conversation, {"assignee": cleo.pk})
+
+        cleo.delete()
+
+        assert self.listed(admin_api, conversation)["assignee"] is None
+        assert Conversation.objects.get(pk=conversation).assignee_name == ""
+
+    def test_a_renamed_or_recoloured_label_reads_anew_and_a_deleted_one_is_gone(
+        self, admin_api, conversation, email_thread, labels
+    ):
+        patch(admin_api, conversation, {"labels": ["VIP", "Billing"]})
+        patch(admin_api, email_thread, {"labels": ["VIP"]}, kind="email_threads")
+
+        renamed = admin_api.patch(
+            f"/api/labels/{labels['vip'].pk}",
+            {"name": "A-list", "colour": "#16a34a"},
+            format="json",
+        )
+        assert renamed.status_code == 200, renamed.content
+
+        a_list = {"id": labels["vip"].pk, "name": "A-list", "colour": "#16a34a"}
+        billing = {"id": labels["billing"].pk, "name": "Billing", "colour": "#2563eb"}
+        assert self.listed(admin_api, conversation)["labels"] == [a_list, billing]
+        (thread,) = admin_api.get("/api/email_threads").json()["email_threads"]
+        assert thread["labels"] == [a_list]
+
+        assert admin_api.delete(f"/api/labels/{labels['vip'].pk}").status_code == 204
+
+        assert self.listed(admin_api, conversation)["labels"] == [billing]
+        (thread,) = admin_api.get("/api/email_threads").json()["email_threads"]
+        assert thread["labels"] == []
+
+
 class TestEmailThreads:
     def test_an_email_thread_changes_and_lists_its_activity_the_same_way(
         self, agent_api, ada, email_thread, labels

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from attachments.selectors import attachment_download_url
 from conversations.models import Conversation
-from conversations.selectors import rows_with_labels, with_unread_count
+from conversations.selectors import with_unread_count
 from core.realtime import user_group
 from emails import services
 from emails.api import EmailThreadDetailSerializer, EmailThreadSerializer, ThreadEmailSerializer
@@ -377,7 +377,7 @@ class TestTheSchemaDescribesWhatIsSent:
         self, thread, user, allow_remote_images
     ):
         annotated = with_unread_count(Conversation.objects.filter(pk=thread.pk), user=user)
-        (row,) = rows_with_labels(annotated.values(*EMAIL_THREAD_FIELDS, "unread_count"))
+        (row,) = annotated.values(*EMAIL_THREAD_FIELDS, "unread_count")
         thread = annotated.select_related("contact").get()
         emails = list(thread.emails.order_by("created_at", "id").values(*THREAD_EMAIL_FIELDS))
         context = {"allow_remote_images": allow_remote_images}

@@ -18,6 +18,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from contacts import services as contact_services
+from conversations import services as conversation_services
 from conversations.models import Activity, ActivityKind, Conversation, Note, SavedReply
 from messaging import services
 from messaging.events import InboundMessage
@@ -253,10 +254,16 @@ def test_mine_unassigned_and_label_filters_narrow_the_list(sign_in, casey, dana)
     mine = receive("Mine, please", sender=CUSTOMER)
     nobodys = receive("Anyone there?", sender=OTHER_CUSTOMER)
     labelled = receive("Billing question", sender=THIRD_CUSTOMER)
-    Conversation.objects.filter(pk=mine.conversation_id).update(assignee=casey)
-    vip = Label.objects.create(name="VIP", colour="#dc2626")
-    Conversation.objects.get(pk=labelled.conversation_id).labels.add(vip)
-    Conversation.objects.filter(pk=labelled.conversation_id).update(assignee=dana)
+    conversation_services.conversation_change(
+        Conversation.objects.get(pk=mine.conversation_id), actor=casey, assignee=casey.pk
+    )
+    Label.objects.create(name="VIP", colour="#dc2626")
+    conversation_services.conversation_change(
+        Conversation.objects.get(pk=labelled.conversation_id),
+        actor=casey,
+        assignee=dana.pk,
+        labels=["VIP"],
+    )
     page = sign_in(casey)
     links = conversation_list(page).get_by_role("link")
     expect(links).to_have_count(3)
@@ -534,8 +541,6 @@ def test_the_inbox_works_from_the_keyboard_alone(sign_in, casey):
 def test_an_open_thread_with_notes_and_controls_passes_an_accessibility_audit(
     sign_in, casey, dana, viewport
 ):
-    from conversations import services as conversation_services
-
     first = receive("Where is my order?")
     conversation = Conversation.objects.get(pk=first.conversation_id)
     conversation_services.conversation_change(conversation, actor=dana, assignee=casey.pk)
@@ -569,12 +574,14 @@ def test_the_list_and_thread_fit_a_narrow_phone(sign_in, casey):
     from team.models import Label
 
     first = receive("A fairly long first message to see how the row wraps on a phone")
-    conversation = Conversation.objects.get(pk=first.conversation_id)
-    conversation.labels.add(
-        Label.objects.create(name="Priority customer", colour="#2563eb"),
-        Label.objects.create(name="Billing", colour="#16a34a"),
+    Label.objects.create(name="Priority customer", colour="#2563eb")
+    Label.objects.create(name="Billing", colour="#16a34a")
+    conversation_services.conversation_change(
+        Conversation.objects.get(pk=first.conversation_id),
+        actor=casey,
+        assignee=casey.pk,
+        labels=["Priority customer", "Billing"],
     )
-    Conversation.objects.filter(pk=first.conversation_id).update(assignee=casey)
     page = sign_in(casey, viewport=NARROW_PHONE)
     expect(row(page, first.conversation_id).locator(".label-chip")).to_have_count(2)
     assert_no_sideways_scroll(page, "the list at 360px")
