@@ -55,7 +55,11 @@ SIZES = {
     "100k": (1000, 100),
     "1M": (1000, 1000),
 }
-WORKLOADS = ("list", "list_1000", "thread", "send_name", "send_sms")
+WORKLOADS = ("list", "list_1000", "thread", "send_name", "send_sms", "sms_burst")
+# sms_burst: this many SMS accepted as fast as BURST_CONNECTIONS clients send them, then
+# delivered by the workers; measured from the first provider request to the last.
+BURST_SIZE = 600
+BURST_CONNECTIONS = 16
 # Recipients of the sends, none of them in the seeded data: the seed's names are
 # "First Last" and its numbers use other area codes. 64 of each, so that 64 connections
 # update different conversations, as real senders do.
@@ -101,9 +105,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--provider-latency",
         type=float,
-        default=0.0,
+        default=0.2,
         metavar="SECONDS",
-        help="the fake providers answer after this long (0); Twilio answers in 0.1-0.3 s",
+        help="the fake providers answer after this long (0.2; Twilio answers in 0.1-0.3 s)",
     )
     parser.add_argument("--port", type=int, default=8471, help="the web server's port")
     parser.add_argument("--database-prefix", default="hatch_bench")
@@ -528,6 +532,89 @@ def pipeline_stats(url: str, *, timeout: float) -> dict:
     }
 
 
+def sms_burst(url: str, target: str, *, token: str, workers: list[int]) -> dict:
+    """BURST_SIZE SMS accepted through the API as fast as BURST_CONNECTIONS clients send
+    them, then delivered by the workers: SMS/s from the first provider request to the last
+    (each attempt's start), and the delivery workers' largest RSS meanwhile.
+
+    The workers are paused (SIGSTOP) while the burst is accepted and resumed after: what
+    is measured is how fast they deliver a backlog, not how fast the web workers accept
+    (the send workloads measure that), on a machine where both share two cores.
+    """
+    bodies = [
+        json.dumps(
+            {"to": PHONE_RECIPIENTS[index % len(PHONE_RECIPIENTS)], "body": f"Burst {index}"}
+        ).encode()
+        for index in range(BURST_SIZE)
+    ]
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    headers["X-Forwarded-Proto"] = "https"
+    statuses: list[int] = []
+    lock = threading.Lock()
+    rss = [0.0]
+    sampling = threading.Event()
+
+    def client(share: list[bytes]) -> None:
+        for body in share:
+            try:
+                request = Request(target, data=body, headers=headers)  # noqa: S310 - ours
+                with urlopen(request, timeout=60) as answer:  # noqa: S310 - our own server
+                    status = answer.status
+            except OSError as error:
+                status = getattr(error, "code", 0)
+            with lock:
+                statuses.append(status)
+
+    def sample() -> None:
+        while not sampling.wait(0.5):
+            rss[0] = max(rss[0], rss_mb(workers))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    clients = [
+        threading.Thread(target=client, args=(bodies[index::BURST_CONNECTIONS],))
+        for index in range(BURST_CONNECTIONS)
+    ]
+    for pid in workers:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join()
+        accept_seconds = time.monotonic() - started
+        settle(url)
+    finally:
+        for pid in workers:
+            os.kill(pid, signal.SIGCONT)
+    stats = pipeline_stats(url, timeout=300)
+    sampling.set()
+    sampler.join()
+    with psycopg.connect(url, autocommit=True) as conn:
+        first, last, calls = conn.execute(
+            "SELECT min(a.started_at), max(a.started_at), count(*) "
+            "FROM messaging_messageattempt a JOIN messaging_message m ON m.id = a.message_id "
+            f"WHERE m.conversation_id IN ({BENCH_THREADS}) AND a.outcome = 'sent'",
+            {"contacts": PHONE_RECIPIENTS},
+        ).fetchone()
+    span = (last - first).total_seconds() if calls > 1 else 0.0
+    return {
+        "size": BURST_SIZE,
+        "connections": BURST_CONNECTIONS,
+        "accepted": sum(1 for status in statuses if status == 200),
+        "refused": sum(1 for status in statuses if status != 200),
+        "accept_seconds": round(accept_seconds, 2),
+        "sent": stats["sent"],
+        "failed": stats["failed"],
+        "provider_span_seconds": round(span, 2),
+        "delivered_per_s": round((calls - 1) / span, 1) if span else 0.0,
+        "median_delay_ms": stats["median_delay_ms"],
+        "p99_delay_ms": stats["p99_delay_ms"],
+        "worker_rss_mb_max": round(rss[0], 1),
+    }
+
+
 # ---------------------------------------------------------------------------- the ceiling
 
 # The row writes of one send (messaging.services.message_send): the conversation summary
@@ -722,6 +809,7 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
         "thread": (f"{base}/api/conversation/{thread_id}/messages", None),
         "send_name": (f"{base}/api/send_message", NAME_RECIPIENTS),
         "send_sms": (f"{base}/api/send_message", PHONE_RECIPIENTS),
+        "sms_burst": (f"{base}/api/send_message", PHONE_RECIPIENTS),
     }
     processes = Processes()
     # Other work on the machine moves every figure: the load says how quiet it was.
@@ -748,8 +836,9 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
         }
         log(f"{args.server} server up: {len(workers)} workers; fake Twilio at {fake_url}")
         worker_command = [PYTHON, "manage.py", "db_worker", "--interval", WORKER_INTERVAL]
-        for _ in range(args.delivery_workers):
-            processes.start(worker_command, env)
+        delivery_workers = [
+            processes.start(worker_command, env).pid for _ in range(args.delivery_workers)
+        ]
         # Each worker's first requests import code and open its pool: not what a run
         # should measure. A second of each kind of request first, unrecorded.
         for workload in ("list", "thread", "send_name"):
@@ -767,6 +856,17 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
             held = {"idle": connections_held(conn, database)}
         for workload in args.workloads:
             target, recipients = targets[workload]
+            if workload == "sms_burst":
+                if args.delivery_workers:
+                    stats = sms_burst(url, target, token=token, workers=delivery_workers)
+                    result["burst"] = stats
+                    log(
+                        f"sms_burst  {stats['accepted']} accepted in {stats['accept_seconds']} s; "
+                        f"delivered at {stats['delivered_per_s']} SMS/s, "
+                        f"worker RSS max {stats['worker_rss_mb_max']} MB"
+                    )
+                    delete_bench_rows(url)
+                continue
             for connections in args.connections:
                 with Sampler(url, database, server.pid) as sampler:
                     run = run_wrk(
@@ -859,6 +959,15 @@ def table(result: dict) -> str:
             f"sent at {stats['messages_per_s']} msg/s, accept->provider median "
             f"{stats['median_delay_ms']} ms, p99 {stats['p99_delay_ms']} ms, "
             f"failed {stats['failed']}"
+        )
+    if burst := result.get("burst"):
+        lines.append(
+            f"sms burst of {burst['size']}: {burst['accepted']} accepted in "
+            f"{burst['accept_seconds']} s, delivered to the provider at "
+            f"{burst['delivered_per_s']} SMS/s (first to last request, "
+            f"{burst['provider_span_seconds']} s), failed {burst['failed']}, "
+            f"accept->provider median {burst['median_delay_ms']} ms; "
+            f"delivery workers' RSS at most {burst['worker_rss_mb_max']} MB"
         )
     for row in result["ceiling"]:
         lines.append(

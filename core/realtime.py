@@ -37,15 +37,24 @@ def publish_on_commit(build_event, *, group: str = INBOX_GROUP) -> None:
     logged and never undoes or fails the write: the page catches up when it reconnects.
     """
 
+    def build_events():
+        event = build_event()
+        return [] if event is None else [event]
+
+    publish_all_on_commit(build_events, group=group)
+
+
+def publish_all_on_commit(build_events, *, group: str = INBOX_GROUP) -> None:
+    """As publish_on_commit, for a list of events built together (from one query)."""
+
     def publish():
         try:
-            event = build_event()
-            if event is not None:
+            for event in build_events():
                 # Rows hold UUIDs and datetimes, which neither the Redis layer (msgpack)
                 # nor the socket (json) can carry: send the JSON the API renders, as
                 # plain values.
-                event = orjson.loads(json_bytes(event))
-                _publisher.send(group, {"type": "inbox.event", "event": event})
+                plain = orjson.loads(json_bytes(event))
+                _publisher.send(group, {"type": "inbox.event", "event": plain})
         except Exception:
             logger.exception("Could not publish an inbox event")
 

@@ -1,13 +1,16 @@
 """How an outbound email goes through the outbox (outbox.engine) to its provider."""
 
+import functools
 from datetime import datetime
+
+from django.conf import settings
 
 from emails import consent
 from emails.live import publish_email_changed
 from emails.models import STATUS_LADDER, Email, EmailAttachment, EmailAttempt
 from emails.providers import email_providers
 from emails.providers.base import EmailSendResult, OutgoingAttachment, OutgoingEmail
-from outbox.engine import Outbox, RecipientOptedOut
+from outbox.engine import Outbox, RecipientOptedOut, SendJob
 
 
 class EmailOutbox(Outbox):
@@ -19,16 +22,44 @@ class EmailOutbox(Outbox):
     status_ladder = STATUS_LADDER
     refusal_reason = "an address it goes to is suppressed (bounced, spam report, unsubscribed)"
 
-    def send(self, record: Email) -> EmailSendResult:
-        # A bounce, spam report or unsubscribe may have arrived after the email was accepted.
-        refusal = consent.recipients_refusal(to_email=record.to_email, cc=record.cc, bcc=record.bcc)
-        if refusal is not None:
-            _field, sentence = refusal
-            raise RecipientOptedOut(sentence, code=consent.SUPPRESSED, reason=sentence)
-        return email_providers.get().send(_outgoing(record))
+    def send_jobs(self, records: list[Email], ambiguous_since: dict) -> list[SendJob]:
+        provider = email_providers.get()
+        # A bounce, spam report or unsubscribe may have arrived after an email was accepted.
+        suppressed = consent.suppressed_recipients_among(
+            {record.pk: [record.to_email, *record.cc, *record.bcc] for record in records}
+        )
+        jobs = []
+        for record in records:
+            refusal = None
+            if record.pk in suppressed:
+                found = consent.recipients_refusal(
+                    to_email=record.to_email, cc=record.cc, bcc=record.bcc
+                )
+                sentence = found[1] if found else "A recipient may no longer be emailed."
+                refusal = RecipientOptedOut(sentence, code=consent.SUPPRESSED, reason=sentence)
+            since = ambiguous_since.get(record.pk)
+            # The files are read from storage here, in the worker's own thread.
+            outgoing = _outgoing(record) if refusal is None else None
+            jobs.append(
+                SendJob(
+                    send=functools.partial(provider.send, outgoing),
+                    find_sent=None
+                    if since is None
+                    else functools.partial(
+                        provider.find_sent, _outgoing(record, with_files=False), since
+                    ),
+                    refusal=refusal,
+                )
+            )
+        return jobs
 
     def find_sent(self, record: Email, since: datetime) -> EmailSendResult | None:
         return email_providers.get().find_sent(_outgoing(record, with_files=False), since)
+
+    def concurrency(self) -> int:
+        # SendGrid has no look-up: an email whose acceptance goes unanswered (a timeout) is
+        # sent again. Fewer in flight, fewer such emails when SendGrid slows down.
+        return min(settings.DELIVERY_CONCURRENCY, settings.EMAIL_DELIVERY_CONCURRENCY)
 
     def success_fields(self, result: EmailSendResult) -> dict:
         return {"provider_response": result.response}

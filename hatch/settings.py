@@ -456,6 +456,18 @@ PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=10.0)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=8)
 DELIVERY_RETRY_BASE_SECONDS = env.float("DELIVERY_RETRY_BASE_SECONDS", default=2.0)
 DELIVERY_RETRY_MAX_SECONDS = env.float("DELIVERY_RETRY_MAX_SECONDS", default=300.0)
+# A delivery worker keeps up to this many provider calls in flight (threads that only wait
+# on the provider: Twilio answers in 100-300 ms), and gives its task back after draining
+# the queue for this long.
+DELIVERY_CONCURRENCY = env.int("DELIVERY_CONCURRENCY", default=32)
+if DELIVERY_CONCURRENCY < 1:
+    raise ImproperlyConfigured("DELIVERY_CONCURRENCY must be at least 1.")
+# Emails in flight at once, at most: SendGrid has no look-up, so an email whose answer is
+# lost (a timeout) is sent again; fewer in flight, fewer such emails when SendGrid is slow.
+EMAIL_DELIVERY_CONCURRENCY = env.int("EMAIL_DELIVERY_CONCURRENCY", default=4)
+if EMAIL_DELIVERY_CONCURRENCY < 1:
+    raise ImproperlyConfigured("EMAIL_DELIVERY_CONCURRENCY must be at least 1.")
+DELIVERY_DRAIN_SECONDS = env.float("DELIVERY_DRAIN_SECONDS", default=30.0)
 # The sweeper re-enqueues records "queued" this long past their due time (a lost
 # enqueue), and re-queues records "sending" this long (a worker that died mid-call).
 OUTBOX_QUEUED_GRACE_SECONDS = env.int("OUTBOX_QUEUED_GRACE_SECONDS", default=60)

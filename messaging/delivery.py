@@ -1,14 +1,17 @@
 """How an outbound SMS goes through the outbox (outbox.engine) to its provider, and how an
 inbound MMS's media come back from it (InboundMedia)."""
 
+import functools
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.tasks import Task, task_backends
 
 from attachments.selectors import attachment_public_url
 from consent.selectors import suppressed_among
 from messaging import consent
-from messaging.live import publish_message_changed
+from messaging.live import publish_message_changed, publish_messages_changed
 from messaging.models import (
     STATUS_LADDER,
     Channel,
@@ -19,7 +22,7 @@ from messaging.models import (
 )
 from messaging.providers import sms_providers
 from messaging.providers.base import SmsSendResult
-from outbox.engine import FAILED, Outbox, ProviderError, RecipientOptedOut
+from outbox.engine import FAILED, Outbox, ProviderError, RecipientOptedOut, SendJob
 
 
 class SmsOutbox(Outbox):
@@ -31,29 +34,47 @@ class SmsOutbox(Outbox):
     status_ladder = STATUS_LADDER
     refusal_reason = "the recipient opted out (replied STOP)"
 
-    def send(self, record: Message) -> SmsSendResult:
+    def send_jobs(self, records: list[Message], ambiguous_since: dict) -> list[SendJob]:
         provider = sms_providers.get()
-        # The recipient may have replied STOP after this message was queued.
-        if refusal := consent.phone_refusal(record.to_contact):
-            raise RecipientOptedOut(
-                refusal,
-                code=provider.opted_out_code,
-                reason=provider.opted_out_reason,
+        # A recipient may have replied STOP after their message was queued.
+        opted_out = suppressed_among({record.to_contact for record in records})
+        media = _media_urls([record for record in records if record.num_media])
+        jobs = []
+        for record in records:
+            refusal = None
+            if record.to_contact in opted_out:
+                refusal = RecipientOptedOut(
+                    consent.phone_refusal(record.to_contact) or "The recipient opted out.",
+                    code=provider.opted_out_code,
+                    reason=provider.opted_out_reason,
+                )
+            since = ambiguous_since.get(record.pk)
+            jobs.append(
+                SendJob(
+                    send=functools.partial(
+                        provider.send,
+                        message_id=str(record.pk),
+                        to=record.to_contact,
+                        from_=record.from_contact,
+                        body=record.body,
+                        media_urls=media.get(record.pk, []),
+                    ),
+                    find_sent=None if since is None else self._find_sent_job(record, since),
+                    refusal=refusal,
+                )
             )
-        return provider.send(
-            message_id=str(record.pk),
-            to=record.to_contact,
-            from_=record.from_contact,
-            body=record.body,
-            media_urls=_media_urls(record),
-        )
+        return jobs
 
     def success_fields(self, result: SmsSendResult) -> dict:
         return {"num_segments": result.num_segments} if result.num_segments else {}
 
     def find_sent(self, record: Message, since: datetime) -> SmsSendResult | None:
-        # Identical texts to the same number are legitimate: a message Hatch already
-        # matched to another record is not this one.
+        return self._find_sent_job(record, since)()
+
+    def _find_sent_job(self, record: Message, since: datetime) -> Callable[[], Any]:
+        """The provider look-up for ``record``, with what it must leave out read now:
+        identical texts to the same number are legitimate, and a message Hatch already
+        matched to another record is not this one."""
         taken = (
             Message.objects.filter(
                 to_contact=record.to_contact,
@@ -64,7 +85,8 @@ class SmsOutbox(Outbox):
             .exclude(pk=record.pk)
             .values_list("provider_message_id", flat=True)
         )
-        return sms_providers.get().find_sent(
+        return functools.partial(
+            sms_providers.get().find_sent,
             to=record.to_contact,
             from_=record.from_contact,
             body=record.body,
@@ -74,6 +96,9 @@ class SmsOutbox(Outbox):
 
     def publish(self, record_id) -> None:
         publish_message_changed(record_id)
+
+    def publish_many(self, record_ids: list) -> None:
+        publish_messages_changed(record_ids)
 
     def apply_permanent_failure(self, record: Message, error: ProviderError) -> None:
         if isinstance(error, RecipientOptedOut):
@@ -101,13 +126,17 @@ class SmsOutbox(Outbox):
         return {"error_code": None}
 
 
-def _media_urls(record: Message) -> list[str]:
-    """The public URLs the provider fetches the message's files from, in order. Made for
-    each attempt, never stored: each opens its file for ATTACHMENT_PUBLIC_URL_MAX_AGE."""
-    if not record.num_media:
-        return []
-    links = MessageAttachment.objects.filter(message=record).select_related("attachment")
-    return [attachment_public_url(link.attachment) for link in links.order_by("position")]
+def _media_urls(records: list[Message]) -> dict[Any, list[str]]:
+    """By message id, the public URLs the provider fetches each message's files from, in
+    order (one query, none without records). Made for each attempt, never stored: each
+    opens its file for ATTACHMENT_PUBLIC_URL_MAX_AGE."""
+    urls: dict[Any, list[str]] = {}
+    if not records:
+        return urls
+    links = MessageAttachment.objects.filter(message__in=records).select_related("attachment")
+    for link in links.order_by("message_id", "position"):
+        urls.setdefault(link.message_id, []).append(attachment_public_url(link.attachment))
+    return urls
 
 
 sms_outbox = SmsOutbox()

@@ -6,7 +6,7 @@ with its ``inbound_count`` and never one user's ``unread_count``.
 
 from typing import Any
 
-from core.realtime import publish_on_commit
+from core.realtime import publish_all_on_commit, publish_on_commit
 from messaging.representation import (
     CONVERSATION_FIELDS,
     MESSAGE_FIELDS,
@@ -53,6 +53,34 @@ def publish_message_changed(
         }
 
     publish_on_commit(build)
+
+
+def publish_messages_changed(message_ids: list) -> None:
+    """Many messages' statuses changed at once (a delivery worker's batch): their events,
+    each with its conversation's summary, built after the commit from one query (and one
+    for their files and senders)."""
+
+    def build():
+        from messaging.models import Message
+
+        joined = list(
+            Message.objects.filter(pk__in=message_ids).values(
+                *MESSAGE_FIELDS, *_JOINED_CONVERSATION_FIELDS
+            )
+        )
+        messages = messages_data({name: row[name] for name in MESSAGE_FIELDS} for row in joined)
+        return [
+            {
+                "type": "message.updated",
+                "message": message,
+                "conversation": conversation_data(
+                    {name: row[f"conversation__{name}"] for name in CONVERSATION_FIELDS}
+                ),
+            }
+            for message, row in zip(messages, joined, strict=True)
+        ]
+
+    publish_all_on_commit(build)
 
 
 def publish_conversation_changed(conversation_id) -> None:

@@ -112,3 +112,23 @@ def test_a_dropped_connection_is_retried(fake_providers):
     email = queue_email()
 
     assert email_outbox.deliver(str(email.id)) == "queued"
+
+
+def test_a_drain_sends_every_queued_email_side_by_side_and_stores_each_answer(
+    fake_providers, settings
+):
+    settings.DELIVERY_CONCURRENCY = 4
+    fake_providers.set_mode("sendgrid", Reply.hang(0.3))
+    emails = [queue_email(subject=f"Order {n}") for n in range(4)]
+
+    assert email_outbox.drain() == {"sent": 4}
+
+    requests = fake_providers.sendgrid_mails()
+    # All four were waiting for SendGrid at once.
+    assert max(r.timestamp for r in requests) - min(r.timestamp for r in requests) < 0.3
+    ids = {request.json["subject"]: request.message_id for request in requests}
+    for email in emails:
+        email.refresh_from_db()
+        assert email.status == EmailStatus.SENT
+        assert email.provider_message_id == ids[email.subject]
+        assert email.provider_response == {"status_code": 202, "message_id": ids[email.subject]}

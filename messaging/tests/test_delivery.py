@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 from consent.models import Suppression
 from messaging import services
 from messaging.delivery import sms_outbox
-from messaging.models import Message, MessageStatus
+from messaging.models import Message, MessageAttempt, MessageStatus
 from outbox.models import AttemptOutcome
 from testing.fake_providers import Reply
 
@@ -346,3 +346,80 @@ def test_the_sweeper_enqueues_a_lost_message_once_per_grace_period(settings, enq
 
     assert (first["requeued_lost"], second["requeued_lost"]) == (1, 0)
     assert len(enqueued_tasks()) == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+class TestConcurrentDelivery:
+    """A worker's task drains every due SMS with many provider calls in flight at once
+    (Twilio takes 100-300 ms to answer each), never more than DELIVERY_CONCURRENCY, and
+    two workers draining together never send one message twice."""
+
+    def in_flight_at_most(self, requests, answer_after: float) -> int:
+        """The most requests that were waiting for an answer at one moment, each waiting
+        from when the fake read it until ``answer_after`` later."""
+        starts = sorted(request.timestamp for request in requests)
+        return max(
+            sum(1 for other in starts if start <= other < start + answer_after) for start in starts
+        )
+
+    def test_calls_run_side_by_side_up_to_the_configured_number(self, fake_providers, settings):
+        settings.DELIVERY_CONCURRENCY = 3
+        fake_providers.set_mode("twilio", Reply.hang(0.5))
+        messages = [queue_sms(body=f"Table {n} is ready") for n in range(7)]
+
+        assert sms_outbox.drain() == {"sent": 7}
+
+        requests = fake_providers.twilio_messages()
+        assert sorted(request.form["Body"][0] for request in requests) == sorted(
+            message.body for message in messages
+        )
+        # Three at once (one at a time would never overlap), and never a fourth.
+        assert self.in_flight_at_most(requests, answer_after=0.5) == 3
+        # Claimed as a thread came free, never ahead of one: no call waited its turn (an
+        # attempt is timed from its claim), each took about the provider's half second.
+        assert all(500 <= attempt.duration_ms < 950 for attempt in MessageAttempt.objects.all())
+        # The answers that came back together were stored together, each on its own row.
+        answered = {request.form["Body"][0]: request.response_json for request in requests}
+        for message in Message.objects.all():
+            answer = answered[message.body]
+            assert message.status == MessageStatus.SENT
+            assert message.provider_message_id == answer["sid"]
+            assert message.num_segments == int(answer["num_segments"])
+            assert message.sent_at is not None
+            assert message.attempt_count == message.attempts.count() == 1
+
+    def test_two_workers_draining_at_once_send_each_message_once(self, fake_providers, settings):
+        settings.DELIVERY_CONCURRENCY = 4
+        fake_providers.set_mode("twilio", Reply.hang(0.05))
+        messages = [queue_sms(body=f"Message {n}") for n in range(40)]
+        tallies = []
+
+        def worker():
+            try:
+                tallies.append(sms_outbox.drain())
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+
+        bodies = [request.form["Body"][0] for request in fake_providers.twilio_messages()]
+        assert sorted(bodies) == sorted(message.body for message in messages)
+        assert sum(tally.get("sent", 0) for tally in tallies) == 40
+        assert Message.objects.filter(status=MessageStatus.SENT).count() == 40
+
+    def test_an_opted_out_recipient_in_a_batch_fails_alone(self, fake_providers):
+        fake_providers.set_mode("twilio", Reply.hang(0.05))
+        first, opted_out, last = (queue_sms(to=f"+1415555{n:04d}") for n in (2671, 2672, 2673))
+        Suppression.objects.create(address=opted_out.to_contact, channel="sms", reason="stop")
+
+        assert sms_outbox.drain() == {"sent": 2, "failed": 1}
+
+        recipients = [request.form["To"][0] for request in fake_providers.twilio_messages()]
+        assert sorted(recipients) == [first.to_contact, last.to_contact]
+        opted_out.refresh_from_db()
+        assert opted_out.status == MessageStatus.FAILED
+        assert "replied STOP" in opted_out.error_message

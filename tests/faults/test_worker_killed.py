@@ -201,8 +201,9 @@ def test_a_record_stuck_sending_at_its_last_attempt_is_reconciled_not_failed(
     accepted = sms_services.message_send(to="+14155550123", body="Last chance")
     never_sent = sms_services.message_send(to="+14155550124", body="Last chance")
     for message in (accepted, never_sent):
-        assert sms_outbox.claim(message.id) is not None  # the dying worker's claim
-    sms_outbox.send(Message.objects.get(id=accepted.id))  # ...which Twilio accepted
+        assert len(sms_outbox.claim(message.id)) == 1  # the dying worker's claim
+    [job] = sms_outbox.send_jobs([Message.objects.get(id=accepted.id)], {})
+    job.send()  # ...which Twilio accepted
     [sid] = [r.message_id for r in fake_providers.twilio_messages()]
 
     counts = sms_outbox.sweep()

@@ -1,6 +1,6 @@
 """Twilio Programmable Messaging through the official SDK: send, and look a send up."""
 
-import functools
+import threading
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -36,9 +36,22 @@ CLOCK_SLACK_SECONDS = 5
 MEDIA_HOST = "api.twilio.com"
 
 
-@functools.lru_cache(maxsize=4)
+_clients = threading.local()
+
+
 def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
-    # One client per configuration keeps its HTTP session, and so its connections, alive.
+    """One client per configuration and thread: it keeps its HTTP session, and so its
+    connections, alive, and a delivery worker's threads (outbox.engine) each have their
+    own (a requests session is not made to be shared between threads)."""
+    key = (account_sid, auth_token, base_url, timeout)
+    cache = _clients.__dict__.setdefault("by_configuration", {})
+    if key not in cache:
+        cache.clear()  # a changed configuration (tests) leaves no old client behind
+        cache[key] = _new_client(*key)
+    return cache[key]
+
+
+def _new_client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
     client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
     # TWILIO_API_BASE_URL reaches the SDK unchanged: tests point it at a local server. The
     # SDK would otherwise rewrite the host from TWILIO_EDGE / TWILIO_REGION in the environment.
@@ -77,11 +90,16 @@ class TwilioSmsProvider(SmsProvider):
         timeout: float,
         messaging_service_sid: str = "",
     ):
-        self.client = _client(account_sid, auth_token, base_url, timeout)
+        self._configuration = (account_sid, auth_token, base_url, timeout)
         self.messaging_service_sid = messaging_service_sid
         self._media_credentials = (account_sid, auth_token)
         # Twilio's own host, and the one TWILIO_API_BASE_URL names (tests: a local fake).
         self._media_hosts = {MEDIA_HOST, urlsplit(base_url).hostname}
+
+    @property
+    def client(self) -> Client:
+        # The calling thread's own (a provider made in one thread is used in others).
+        return _client(*self._configuration)
 
     def send(
         self, *, message_id: str, to: str, from_: str, body: str, media_urls: Sequence[str] = ()
