@@ -220,7 +220,12 @@ def delete_bench_rows(url: str) -> None:
         ]
         conn.execute("DELETE FROM contacts_contactpoint WHERE contact_id = ANY(%s)", [contacts])
         conn.execute("DELETE FROM contacts_contact WHERE id = ANY(%s)", [contacts])
-        conn.execute("DELETE FROM django_tasks_database_dbtaskresult")
+        # Finished ones only: a delivery task may still be draining the queue, and a worker
+        # whose running task's row is gone cannot record its end (django-tasks-db stops).
+        conn.execute(
+            "DELETE FROM django_tasks_database_dbtaskresult "
+            "WHERE status IN ('SUCCESSFUL', 'FAILED')"
+        )
 
 
 def connections_held(conn: psycopg.Connection, database: str) -> int:
@@ -742,6 +747,9 @@ def prepare_dataset(size: str, args: argparse.Namespace) -> tuple[str, str, dict
     log(f"{database}: migrating")
     manage(env, "migrate", "--no-input")
     delete_bench_rows(url)
+    with psycopg.connect(url) as conn:
+        # No worker runs yet: tasks an interrupted run left behind go too.
+        conn.execute("DELETE FROM django_tasks_database_dbtaskresult")
     wanted = (conversations, conversations * per_conversation, emails)
     dataset = {
         "size": size,

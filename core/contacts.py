@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import phonenumbers
+from phonenumbers import geocoder
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -91,6 +92,35 @@ def normalise_phone(raw: str, *, field: str) -> str:
             field=field,
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_country(e164: str) -> str:
+    """The ISO 3166 code of the country a normalised number belongs to ("US", "GB"), or
+    "" when no single country owns it (a global service number)."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    return "" if region in (None, "001", "ZZ") else region
+
+
+def country_name(region: str) -> str:
+    """A country's English name from its ISO 3166 code ("GB": "United Kingdom")."""
+    example = phonenumbers.example_number(region)
+    name = geocoder.country_name_for_number(example, "en") if example else ""
+    return name or region
+
+
+def sms_country_refusal(e164: str) -> str | None:
+    """Why an SMS may not go to this normalised number (its country is not one of
+    SMS_ALLOWED_COUNTRIES), in words a person acts on; None if it may."""
+    allowed = settings.SMS_ALLOWED_COUNTRIES
+    country = phone_country(e164)
+    if "*" in allowed or country in allowed:
+        return None
+    where = f"{country_name(country)} ({country})" if country else "no single country"
+    places = ", ".join(f"{country_name(code)} ({code})" for code in allowed)
+    return (
+        f"{e164} is a number in {where}, and Hatch sends SMS only to numbers in {places}. "
+        "An administrator can allow more countries (SMS_ALLOWED_COUNTRIES)."
+    )
 
 
 def conversation_id_for(first: str, second: str) -> uuid.UUID:

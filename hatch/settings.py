@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -333,7 +334,25 @@ CONTACTS_IMPORT_MAX_FILE_SIZE = env.int("CONTACTS_IMPORT_MAX_FILE_SIZE", default
 CONTACTS_IMPORT_MAX_BODY_SIZE = CONTACTS_IMPORT_MAX_FILE_SIZE + 64 * 1024
 
 # Messaging. Numbers without a country code are read in this region.
-HATCH_DEFAULT_REGION = env.str("HATCH_DEFAULT_REGION", default="US")
+HATCH_DEFAULT_REGION = env.str("HATCH_DEFAULT_REGION", default="US").upper()
+# The countries SMS may go to (ISO 3166 codes, comma-separated; "*" for every country). By
+# default HATCH_DEFAULT_REGION's alone: SMS pumping runs up a bill by sending to premium
+# numbers abroad, and a team rarely texts there on purpose.
+SMS_ALLOWED_COUNTRIES = [
+    code.strip().upper()
+    for code in env.list("SMS_ALLOWED_COUNTRIES", default=[HATCH_DEFAULT_REGION])
+    if code.strip()
+]
+_unknown_countries = [
+    code
+    for code in SMS_ALLOWED_COUNTRIES
+    if code != "*" and code not in phonenumbers.SUPPORTED_REGIONS
+]
+if _unknown_countries or not SMS_ALLOWED_COUNTRIES:
+    raise ImproperlyConfigured(
+        "SMS_ALLOWED_COUNTRIES must list ISO 3166 country codes (e.g. US,CA,GB) or be *; "
+        f"not {', '.join(_unknown_countries) or 'empty'}."
+    )
 
 # The number Hatch sends SMS from, and any further numbers a caller may pick as "from".
 # A "from" outside this list is refused, so that nobody can send as someone else.

@@ -34,6 +34,7 @@ from core.contacts import (
     Party,
     normalise_phone,
     parse_contact,
+    sms_country_refusal,
 )
 from core.errors import Conflict, Forbidden, PayloadTooLarge, ValidationError
 from core.senders import SenderAllowList
@@ -105,6 +106,8 @@ def message_send(
     body = _clean_body(body, has_media=bool(media))
 
     if recipient.is_phone:
+        if refusal := sms_country_refusal(recipient.value):
+            raise ValidationError(refusal, field="to")
         from_contact = _sms_sender(sender)
         channel, status = Channel.SMS, MessageStatus.QUEUED
         if refusal := consent.phone_refusal(recipient.value):
