@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import phonenumbers
-from phonenumbers import geocoder
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -103,9 +102,11 @@ def phone_country(e164: str) -> str:
 
 def country_name(region: str) -> str:
     """A country's English name from its ISO 3166 code ("GB": "United Kingdom")."""
-    example = phonenumbers.example_number(region)
-    name = geocoder.country_name_for_number(example, "en") if example else ""
-    return name or region
+    # Loaded when first needed (a few MB); phonenumbers' own geocoder costs 100 MB.
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=region)
+    return getattr(country, "common_name", None) or getattr(country, "name", region)
 
 
 def sms_country_refusal(e164: str) -> str | None:
