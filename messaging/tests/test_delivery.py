@@ -26,6 +26,25 @@ def queue_sms(body="Your table is ready", to=TO) -> Message:
     return services.message_send(to=to, body=body)
 
 
+def as_two_workers(work) -> list:
+    """Run ``work`` in two threads at once, each with its own database connection, as two
+    worker processes would; answer what each returned."""
+    results = []
+
+    def worker():
+        try:
+            results.append(work())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
 def make_due(message: Message) -> None:
     """Skip the backoff wait: the retry is due now."""
     Message.objects.filter(id=message.id).update(next_attempt_at=timezone.now())
@@ -263,22 +282,12 @@ class TestDelivery:
 def test_two_workers_racing_for_one_message_send_it_once(fake_providers):
     message = queue_sms()
     barrier = threading.Barrier(2)
-    outcomes = []
 
     def worker():
-        try:
-            barrier.wait()
-            outcomes.append(sms_outbox.deliver(str(message.id)))
-        finally:
-            connection.close()
+        barrier.wait()
+        return sms_outbox.deliver(str(message.id))
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(outcomes) == ["sent", "skipped"]
+    assert sorted(as_two_workers(worker)) == ["sent", "skipped"]
     assert len(fake_providers.twilio_messages()) == 1
 
 
@@ -392,19 +401,7 @@ class TestConcurrentDelivery:
         settings.DELIVERY_CONCURRENCY = 4
         fake_providers.set_mode("twilio", Reply.hang(0.05))
         messages = [queue_sms(body=f"Message {n}") for n in range(40)]
-        tallies = []
-
-        def worker():
-            try:
-                tallies.append(sms_outbox.drain())
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        tallies = as_two_workers(sms_outbox.drain)
 
         bodies = [request.form["Body"][0] for request in fake_providers.twilio_messages()]
         assert sorted(bodies) == sorted(message.body for message in messages)
