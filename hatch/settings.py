@@ -486,7 +486,10 @@ if DELIVERY_CONCURRENCY < 1:
 EMAIL_DELIVERY_CONCURRENCY = env.int("EMAIL_DELIVERY_CONCURRENCY", default=4)
 if EMAIL_DELIVERY_CONCURRENCY < 1:
     raise ImproperlyConfigured("EMAIL_DELIVERY_CONCURRENCY must be at least 1.")
-DELIVERY_DRAIN_SECONDS = env.float("DELIVERY_DRAIN_SECONDS", default=30.0)
+# Short, so that the worker's other tasks (emails, snoozes, downloads) wait little, and a
+# worker asked to stop (it finishes its task first) stops soon; each record has a task of
+# its own, so the next one drains on.
+DELIVERY_DRAIN_SECONDS = env.float("DELIVERY_DRAIN_SECONDS", default=5.0)
 # The sweeper re-enqueues records "queued" this long past their due time (a lost
 # enqueue), and re-queues records "sending" this long (a worker that died mid-call).
 OUTBOX_QUEUED_GRACE_SECONDS = env.int("OUTBOX_QUEUED_GRACE_SECONDS", default=60)
