@@ -83,3 +83,14 @@ def contacts_for_export() -> Iterator[Contact]:
     return _with_points(Contact.objects.order_by("created_at", "id")).iterator(
         chunk_size=EXPORT_CHUNK_SIZE
     )
+
+
+def contact_time_zone(*, value: str) -> str:
+    """The time zone set on the contact who has this number or address; "" if none is set
+    or no contact has it (quiet hours then go by the number's region)."""
+    return (
+        ContactPoint.objects.filter(value=value)
+        .values_list("contact__time_zone", flat=True)
+        .first()
+        or ""
+    )

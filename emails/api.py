@@ -61,6 +61,7 @@ from emails.representation import (
     emails_data,
 )
 from idempotency.keys import idempotent
+from outbox.api import ScheduleFieldsMixin, send_at_field
 from team.selectors import display_name
 from web.pagination import KeysetPagination
 from web.schema import (
@@ -80,7 +81,7 @@ class RefusedAttachmentSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why it was not kept.")
 
 
-class EmailSerializer(serializers.ModelSerializer):
+class EmailSerializer(ScheduleFieldsMixin, serializers.ModelSerializer):
     external_sid = serializers.CharField(
         source="provider_message_id",
         allow_null=True,
@@ -134,6 +135,7 @@ class EmailSerializer(serializers.ModelSerializer):
             "direction",
             "thread_id",
             "sent_by",
+            *ScheduleFieldsMixin.SCHEDULE_FIELDS,
         ]
 
     @extend_schema_field(AttachmentSerializer(many=True))
@@ -333,6 +335,7 @@ class SendEmailSerializer(serializers.Serializer):
         "Not with in_reply_to.",
     )
     attachments = encoded_files_field(help_text=_ATTACHMENTS_HELP)
+    send_at = send_at_field()
 
     def validate(self, attrs):
         # A new email needs all three; a reply or a forward takes them from its parent.
@@ -370,6 +373,23 @@ class SendEmailFormSerializer(SendEmailSerializer):
     attachments = uploaded_files_field(help_text=_ATTACHMENTS_HELP)
 
 
+class RescheduleEmailSerializer(serializers.Serializer):
+    """A change to a scheduled email: its subject, its text, its time."""
+
+    subject = serializers.CharField(
+        max_length=SUBJECT_MAX_LENGTH, required=False, trim_whitespace=False
+    )
+    body = serializers.CharField(
+        max_length=BODY_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False
+    )
+    send_at = send_at_field()
+
+    def validate(self, attrs):
+        if all(attrs.get(name) is None for name in ("subject", "body", "send_at")):
+            raise serializers.ValidationError({"body": ["Give a new subject, body or send_at."]})
+        return attrs
+
+
 email_pages = KeysetPagination(time_field="created_at", results_key="emails")
 thread_pages = KeysetPagination(time_field="last_message_at", results_key="email_threads")
 
@@ -388,12 +408,30 @@ thread_pages = KeysetPagination(time_field="last_message_at", results_key="email
         parameters=[id_parameter("email")],
         responses={200: EmailDetailSerializer, **errors(401, 403, 404)},
     ),
+    cancel=extend_schema(
+        summary="Cancel a scheduled email",
+        description="It will not be sent: status `canceled`. A 409 once its sending has "
+        "begun (or for an email that was never scheduled).",
+        parameters=[id_parameter("email")],
+        request=None,
+        responses={200: EmailSerializer, **errors(401, 403, 404, 409)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a scheduled email's subject, text or time",
+        description="While it is `scheduled`: a new `subject`, `body` or `send_at` (the "
+        "same rules as a send's). A 409 once its sending has begun.",
+        parameters=[id_parameter("email")],
+        request=RescheduleEmailSerializer,
+        responses={200: EmailSerializer, **errors(400, 401, 403, 404, 409, 413)},
+    ),
 )
 class EmailViewSet(viewsets.GenericViewSet):
     # The send takes files as a browser sends them (a multipart form) as well as JSON.
     parser_classes = FILE_PARSER_CLASSES
 
     def get_serializer_class(self):
+        if self.action == "partial_update":
+            return RescheduleEmailSerializer
         if self.action != "send":
             return EmailSerializer
         request = getattr(self, "request", None)
@@ -410,6 +448,26 @@ class EmailViewSet(viewsets.GenericViewSet):
         email = selectors.email_get(email_id=pk)
         events = selectors.email_events(email=email).values(*EMAIL_EVENT_FIELDS)
         return Response(email_detail_data(email_row(email), events))
+
+    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    def cancel(self, request, pk=None):
+        """Cancel a scheduled email."""
+        email = services.email_cancel(email=selectors.email_get(email_id=pk))
+        return Response(emails_data([email_row(email)])[0])
+
+    def partial_update(self, request, pk=None):
+        """Change a scheduled email's subject, text or time."""
+        email = selectors.email_get(email_id=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        email = services.email_reschedule(
+            email=email,
+            subject=data.get("subject"),
+            body=data.get("body"),
+            send_at=data.get("send_at"),
+        )
+        return Response(emails_data([email_row(email)])[0])
 
     @extend_schema(
         summary="Send an email",
@@ -431,7 +489,11 @@ class EmailViewSet(viewsets.GenericViewSet):
             "value), or in JSON, base64-encoded. They are checked before anything is "
             "stored: more than 10 files, or a program or script (its type read from its "
             "bytes, whatever its name), is a 400 naming the file; more than 20 MB in all a "
-            "413."
+            "413.\n\n"
+            "`send_at` sends it later: stored `scheduled` and sent at that time (held to "
+            "the end of quiet hours, QUIET_HOURS, in the recipient's time); cancel it "
+            "(POST /api/emails/<id>/cancel) or change it (PATCH /api/emails/<id>) until it "
+            "goes."
         ),
         parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         request={
@@ -478,6 +540,7 @@ class EmailViewSet(viewsets.GenericViewSet):
             in_reply_to=data.get("in_reply_to"),
             forward_of=data.get("forward_of"),
             attachments=data.get("attachments") or [],
+            send_at=data.get("send_at"),
         )
         return Response(
             {
@@ -506,6 +569,12 @@ _IMAGES = OpenApiParameter(
         summary="List email threads, newest activity first",
         parameters=[
             OpenApiParameter("q", str, description="Searches subjects, participants and previews."),
+            OpenApiParameter(
+                "status",
+                str,
+                enum=["scheduled"],
+                description="Only threads with an email scheduled to go later.",
+            ),
             *TEAM_FILTER_PARAMETERS,
             *PAGE_PARAMETERS,
         ],
@@ -542,8 +611,14 @@ class EmailThreadViewSet(TeamStateViewSetMixin, NotesMixin, viewsets.GenericView
         )
 
     def list(self, request):
+        status = request.query_params.get("status", "")
+        if status not in ("", "scheduled"):
+            raise ValidationError("'status' can only be 'scheduled'.", field="status")
         threads = selectors.email_thread_list(
-            user=request.user, query=request.query_params.get("q", ""), **team_filters(request)
+            user=request.user,
+            query=request.query_params.get("q", ""),
+            status=status,
+            **team_filters(request),
         )
         rows, next_url = thread_pages.paginate(threads, request)
         items = list(map(email_thread_data_for_user, rows))

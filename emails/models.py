@@ -22,6 +22,7 @@ class EmailDirection(models.TextChoices):
 
 
 class EmailStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
@@ -30,19 +31,23 @@ class EmailStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
     FAILED = "failed", "Failed"
     RECEIVED = "received", "Received"
+    CANCELED = "canceled", "Canceled"
 
 
-# Statuses only move up (core.statuses); the outcomes share the top rung.
+# Statuses only move up (core.statuses); the outcomes share the top rung. A scheduled email
+# is claimed straight to "sending" when due.
 STATUS_LADDER = StatusLadder(
     {
-        EmailStatus.QUEUED: 0,
-        EmailStatus.SENDING: 1,
-        EmailStatus.SENT: 2,
-        EmailStatus.DELIVERED: 3,
-        EmailStatus.BOUNCED: 3,
-        EmailStatus.DROPPED: 3,
-        EmailStatus.FAILED: 3,
-        EmailStatus.RECEIVED: 3,
+        EmailStatus.SCHEDULED: 0,
+        EmailStatus.QUEUED: 1,
+        EmailStatus.SENDING: 2,
+        EmailStatus.SENT: 3,
+        EmailStatus.DELIVERED: 4,
+        EmailStatus.BOUNCED: 4,
+        EmailStatus.DROPPED: 4,
+        EmailStatus.FAILED: 4,
+        EmailStatus.RECEIVED: 4,
+        EmailStatus.CANCELED: 4,
     }
 )
 
@@ -139,10 +144,11 @@ class Email(OutboxRecord):
             models.Index(fields=["-created_at", "-id"], name="email_recent_idx"),
             # A thread's emails in order.
             models.Index(fields=["thread", "created_at", "id"], name="email_thread_idx"),
-            # The sweeper: the few emails still waiting for or in a provider call.
+            # The claim and the sweeper: the few emails still waiting for or in a provider
+            # call, scheduled ones included.
             models.Index(
                 fields=["status", "next_attempt_at"],
-                condition=models.Q(status__in=["queued", "sending"]),
+                condition=models.Q(status__in=["scheduled", "queued", "sending"]),
                 name="email_outbox_idx",
             ),
         ]

@@ -24,6 +24,7 @@ from conversations.selectors import people_by_id
 from core.serialization import row_of
 from emails.html import remote_image_count, sanitise_email_html
 from emails.models import Email, EmailAttachment
+from outbox.scheduling import schedule_data
 from team.selectors import display_name
 
 # The columns each shape reads: fetch exactly these with .values(*FIELDS).
@@ -48,6 +49,8 @@ EMAIL_FIELDS = (
     "updated_at",
     "direction",
     "thread_id",
+    "scheduled_for",
+    "next_attempt_at",
     # Who sent it, named in one more query per page (email_senders).
     "sent_by_id",
 )
@@ -162,6 +165,7 @@ def email_data(
         "direction": row["direction"],
         "thread_id": row["thread_id"],
         "sent_by": sent_by,
+        **schedule_data(row, time=_time),
     }
 
 

@@ -4,7 +4,7 @@ import functools
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from contacts.timeline import Cursor, TimelineItem
 from contacts.timeline import preview as timeline_preview
@@ -14,7 +14,7 @@ from conversations.selectors import (
     with_unread_count,
 )
 from core.queries import get_by_uuid
-from emails.models import Email, EmailDirection, EmailEvent
+from emails.models import Email, EmailDirection, EmailEvent, EmailStatus
 from emails.representation import EMAIL_THREAD_FIELDS
 
 
@@ -45,6 +45,7 @@ def email_thread_list(
     *,
     user: AbstractBaseUser,
     query: str = "",
+    status: str = "",
     state: str = "",
     assignee: str = "",
     label: str = "",
@@ -54,7 +55,8 @@ def email_thread_list(
     (last_message_at, id) (email_thread_activity_idx).
 
     Reads the summary columns only (and, per row, the user's read mark). ``query`` matches
-    the subject, either participant or the preview of the newest email, in any case.
+    the subject, either participant or the preview of the newest email, in any case;
+    ``status`` "scheduled" keeps threads with an email waiting to go.
     ``state``, ``assignee`` and ``label`` are the team-state filters
     (conversations.selectors.team_filtered: a ValidationError for an unusable value).
     """
@@ -66,6 +68,11 @@ def email_thread_list(
         label=label,
     )
     threads = with_unread_count(threads, user=user)
+    if status == "scheduled":
+        # Through the partial index of the few emails waiting (email_outbox_idx).
+        threads = threads.filter(
+            Exists(Email.objects.filter(thread=OuterRef("pk"), status=EmailStatus.SCHEDULED))
+        )
     query = query.strip()
     if not query:
         return threads

@@ -22,6 +22,7 @@ from attachments.services import (
     filename_clean,
 )
 from contacts.models import PointKind
+from contacts.selectors import contact_time_zone
 from contacts.services import contact_for_point
 from conversations.models import Conversation, ConversationChannel
 from conversations.services import conversation_reopen_on_inbound
@@ -29,6 +30,7 @@ from core.contacts import CONTACT_MAX_LENGTH
 from core.errors import ApplicationError, Conflict, PayloadTooLarge, ValidationError
 from core.senders import SenderAllowList
 from emails import consent
+from emails.delivery import email_outbox
 from emails.events import InboundAttachment, InboundEmail, TrackingEvent
 from emails.live import publish_email_changed
 from emails.models import (
@@ -55,6 +57,7 @@ from emails.threading import (
     thread_for_inbound,
     thread_subject,
 )
+from outbox.scheduling import send_plan
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +97,7 @@ def email_send(
     in_reply_to: object | None = None,
     forward_of: object | None = None,
     attachments: Sequence[IncomingFile] = (),
+    send_at: datetime | None = None,
 ) -> Email:
     """Accept an outbound email and store it ``queued``; return the stored record.
 
@@ -117,7 +121,9 @@ def email_send(
     PayloadTooLarge for their size), then stored with the email, in order.
 
     The email is then sent by the outbox: outbound_email_stored's receiver enqueues its
-    delivery once the transaction commits.
+    delivery once the transaction commits. With ``send_at`` it is stored ``scheduled``
+    for that time instead (outbox.scheduling; quiet hours may hold it later), and can be
+    canceled or changed until it goes (email_cancel, email_reschedule).
     """
     # Before anything trims it: a line break at either end is refused too.
     _single_line(subject, field="subject")
@@ -127,12 +133,7 @@ def email_send(
         subject = reply_subject(subject or parent.subject)
         from_email = from_email or _reply_sender(parent)
     for name, text in (("body", body), ("html_content", html_content)):
-        if len(text) > BODY_MAX_LENGTH:
-            raise ValidationError(
-                f"'{name}' is too long: at most {BODY_MAX_LENGTH} characters.", field=name
-            )
-        if "\x00" in text:
-            raise ValidationError(f"'{name}' may not contain NUL characters.", field=name)
+        _text_check(text, field=name)
     if original is not None:
         subject = forward_subject(subject or original.subject)
         if html_content or original.html_content:
@@ -148,6 +149,7 @@ def email_send(
     if refusal := consent.recipients_refusal(to_email=recipient, cc=cc, bcc=bcc):
         field, sentence = refusal
         raise Conflict(sentence, field=field)
+    plan = send_plan(send_at, contact_time_zone=lambda: contact_time_zone(value=recipient.lower()))
 
     source = parent or original
     # A refused file stores nothing, the email and its thread included. Before the
@@ -180,17 +182,89 @@ def email_send(
             message_id=new_message_id(sender),
             in_reply_to=(parent.message_id or "") if parent is not None else "",
             references=" ".join(reply_references(source)) if source is not None else "",
-            status=EmailStatus.QUEUED,
-            next_attempt_at=now,
+            status=plan.status,
+            next_attempt_at=plan.next_attempt_at,
+            scheduled_for=plan.scheduled_for,
             sent_by=user if user is not None and user.is_authenticated else None,
             attachment_count=len(files),
         )
         _attachments_link(email, [(file, "") for file in files])
         _thread_add(thread.id, email, inbound=False)
         publish_email_changed(email.pk, created=True)
-        # Its one receiver (emails.signals) enqueues the delivery once this commits.
-        outbound_email_stored.send(sender=Email, email_id=email.pk)
+        # Its one receiver (emails.signals) enqueues the delivery once this commits: at
+        # once, or for the time it is due.
+        outbound_email_stored.send(
+            sender=Email,
+            email_id=email.pk,
+            run_after=plan.next_attempt_at if plan.scheduled else None,
+        )
     return email
+
+
+def email_cancel(*, email: Email) -> Email:
+    """Cancel a scheduled email: it will not be sent; return it as it now stands. Raises
+    Conflict once its sending has begun (or for an email that was never scheduled)."""
+    with transaction.atomic():
+        canceled = email_outbox.cancel(email.pk)
+    email.refresh_from_db()
+    if not canceled:
+        raise Conflict(_not_scheduled(email.get_status_display()))
+    return email
+
+
+def email_reschedule(
+    *,
+    email: Email,
+    subject: str | None = None,
+    body: str | None = None,
+    send_at: datetime | None = None,
+) -> Email:
+    """Change a scheduled email's subject, text or time; return it as it now stands. The
+    new time follows send_at's rules and quiet hours (outbox.scheduling). Raises Conflict
+    once its sending has begun: what was sent cannot be changed."""
+    changes = {}
+    if subject is not None:
+        _single_line(subject, field="subject")
+        changes["subject"] = _subject(subject)
+    if body is not None:
+        _text_check(body, field="body")
+        if not body.strip() and not email.html_content.strip():
+            raise ValidationError("'body' may not be blank.", field="body")
+        changes["body"] = body
+    plan = None
+    if send_at is not None:
+        plan = send_plan(
+            send_at, contact_time_zone=lambda: contact_time_zone(value=email.to_email.lower())
+        )
+        changes["scheduled_for"] = plan.scheduled_for
+        changes["next_attempt_at"] = plan.next_attempt_at
+    if not changes:
+        raise ValidationError("Give a new 'subject', 'body' or 'send_at'.", field="body")
+    with transaction.atomic():
+        moved = Email.objects.filter(id=email.pk, status=EmailStatus.SCHEDULED).update(
+            updated_at=timezone.now(), **changes
+        )
+        if moved:
+            publish_email_changed(email.pk)
+            if plan is not None:
+                email_outbox.schedule(email.pk, plan.next_attempt_at)
+    email.refresh_from_db()
+    if not moved:
+        raise Conflict(_not_scheduled(email.get_status_display()))
+    return email
+
+
+def _text_check(text: str, *, field: str) -> None:
+    if len(text) > BODY_MAX_LENGTH:
+        raise ValidationError(
+            f"'{field}' is too long: at most {BODY_MAX_LENGTH} characters.", field=field
+        )
+    if "\x00" in text:
+        raise ValidationError(f"'{field}' may not contain NUL characters.", field=field)
+
+
+def _not_scheduled(status: str) -> str:
+    return f"Only a scheduled email can be changed or canceled; this one is {status.lower()}."
 
 
 def email_receive(*, event: InboundEmail) -> tuple[Email, bool]:

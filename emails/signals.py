@@ -1,8 +1,9 @@
 """How a stored outbound email reaches the outbox: the app's own signal and its receiver.
 
 ``outbound_email_stored`` is sent by emails.services.email_send, inside the transaction
-that stored a new outbound email, as ``send(sender=Email, email_id=<its id>)``. Its one
-receiver below enqueues the email's delivery task once that transaction commits.
+that stored a new outbound email, as ``send(sender=Email, email_id=<its id>, run_after=<when
+a scheduled one is due, or None>)``. Its one receiver below enqueues the email's delivery
+task once that transaction commits.
 """
 
 from django.db import transaction
@@ -15,10 +16,10 @@ outbound_email_stored = Signal()
 
 
 @receiver(outbound_email_stored, sender=Email, dispatch_uid="emails.enqueue_outbound_email")
-def enqueue_outbound_email(sender, *, email_id, **kwargs) -> None:
+def enqueue_outbound_email(sender, *, email_id, run_after=None, **kwargs) -> None:
     """Queue the email's delivery once its transaction commits (never before, and never
-    for one that rolls back).
+    for one that rolls back); a scheduled one's for its time.
 
-    If the enqueue itself fails, the email stays "queued" and the sweeper enqueues it again.
+    If the enqueue itself fails, the email stays waiting and the sweeper enqueues it again.
     """
-    transaction.on_commit(lambda: email_outbox.enqueue(email_id), robust=True)
+    transaction.on_commit(lambda: email_outbox.enqueue(email_id, run_after=run_after), robust=True)

@@ -15,6 +15,8 @@ import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from core.quiet_hours import parse_quiet_hours
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -353,6 +355,16 @@ if _unknown_countries or not SMS_ALLOWED_COUNTRIES:
         "SMS_ALLOWED_COUNTRIES must list ISO 3166 country codes (e.g. US,CA,GB) or be *; "
         f"not {', '.join(_unknown_countries) or 'empty'}."
     )
+
+# Quiet hours on the recipient's clock (e.g. 21:00-08:00; empty for none): scheduled and
+# broadcast messages due inside are held until the window ends (core.quiet_hours). An
+# agent's direct reply goes at once unless QUIET_HOURS_STRICT holds it too.
+QUIET_HOURS = env.str("QUIET_HOURS", default="")
+try:
+    parse_quiet_hours(QUIET_HOURS)
+except ValueError as err:
+    raise ImproperlyConfigured(str(err)) from err
+QUIET_HOURS_STRICT = env.bool("QUIET_HOURS_STRICT", default=False)
 
 # The number Hatch sends SMS from, and any further numbers a caller may pick as "from".
 # A "from" outside this list is refused, so that nobody can send as someone else.

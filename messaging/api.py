@@ -60,6 +60,7 @@ from messaging.representation import (
     message_row,
     messages_data,
 )
+from outbox.api import ScheduleFieldsMixin, send_at_field
 from team.selectors import display_name
 from web.pagination import KeysetPagination
 from web.schema import (
@@ -120,7 +121,7 @@ class ConversationSerializer(TeamStateSerializer, serializers.ModelSerializer):
         return conversation.channel == Channel.SMS
 
 
-class MessageSerializer(serializers.ModelSerializer):
+class MessageSerializer(ScheduleFieldsMixin, serializers.ModelSerializer):
     timestamp = serializers.DateTimeField(source="created_at")
     type = serializers.ChoiceField(source="channel", choices=Channel.choices)
     external_sid = serializers.CharField(
@@ -175,6 +176,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "delivered_at",
             "updated_at",
             "sent_by",
+            *ScheduleFieldsMixin.SCHEDULE_FIELDS,
         ]
 
     def get_is_delivered(self, message: Message) -> bool:
@@ -223,6 +225,7 @@ class SendMessageSerializer(serializers.Serializer):
         "message carries media.",
     )
     media = encoded_files_field(help_text=_MEDIA_HELP)
+    send_at = send_at_field()
 
     def validate_body(self, body: str) -> str:
         # Text or files: without either there is nothing to send.
@@ -246,6 +249,22 @@ class SendMessageFormSerializer(SendMessageSerializer):
     """A send as a multipart form, as a browser posts files: `media` once per file."""
 
     media = uploaded_files_field(help_text=_MEDIA_HELP)
+
+
+class RescheduleMessageSerializer(serializers.Serializer):
+    """A change to a scheduled SMS: its text, its time, or both."""
+
+    body = serializers.CharField(
+        max_length=BODY_MAX_LENGTH, trim_whitespace=False, required=False, allow_blank=True
+    )
+    send_at = send_at_field()
+
+    def validate(self, attrs):
+        if attrs.get("body") is None and attrs.get("send_at") is None:
+            raise serializers.ValidationError(
+                {"body": ["Give a new body, a new send_at, or both."]}
+            )
+        return attrs
 
 
 conversation_pages = KeysetPagination(time_field="last_message_at", results_key="conversations")
@@ -283,8 +302,9 @@ _THREAD_CONTACT_FIELDS = ("conversation__contact_id", "conversation__contact_nam
             OpenApiParameter(
                 "status",
                 str,
-                enum=["failed"],
-                description="Only conversations with a message that failed or was undelivered.",
+                enum=["failed", "scheduled"],
+                description="failed: only conversations with a message that failed or was "
+                "undelivered; scheduled: only those with a message scheduled to go later.",
             ),
             *TEAM_FILTER_PARAMETERS,
             *PAGE_PARAMETERS,
@@ -343,20 +363,21 @@ class ConversationViewSet(TeamStateViewSetMixin, NotesMixin, viewsets.GenericVie
 
     def list(self, request):
         """Newest activity first. ``q`` searches contacts and text; ``channel`` is "sms" or
-        "internal"; ``status=failed`` keeps conversations with a message that did not arrive;
+        "internal"; ``status=failed`` keeps conversations with a message that did not arrive,
+        ``status=scheduled`` those with one waiting to go;
         ``state``, ``assignee`` and ``label`` filter by what the team does with them."""
         params = request.query_params
         channel = params.get("channel", "")
         if channel not in ("", *Channel.values):
             raise ValidationError("'channel' must be 'sms' or 'internal'.", field="channel")
         status = params.get("status", "")
-        if status not in ("", "failed"):
-            raise ValidationError("'status' can only be 'failed'.", field="status")
+        if status not in ("", "failed", "scheduled"):
+            raise ValidationError("'status' must be 'failed' or 'scheduled'.", field="status")
         conversations = selectors.conversation_list(
             user=request.user,
             query=params.get("q", ""),
             channel=channel,
-            failed_only=status == "failed",
+            status=status,
             **team_filters(request),
         )
         rows, next_url = conversation_pages.paginate(conversations, request)
@@ -442,6 +463,22 @@ def _parse_iso_datetime(raw: str):
             **errors(401, 403, 404, 409),
         },
     ),
+    cancel=extend_schema(
+        summary="Cancel a scheduled SMS",
+        description="It will not be sent: status `canceled`. A 409 once its sending has "
+        "begun (or for a message that was never scheduled).",
+        parameters=[_MESSAGE_ID],
+        request=None,
+        responses={200: MessageSerializer, **errors(401, 403, 404, 409)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a scheduled SMS's text or time",
+        description="While it is `scheduled`: a new `body`, a new `send_at` (the same rules "
+        "as a send's), or both. A 409 once its sending has begun.",
+        parameters=[_MESSAGE_ID],
+        request=RescheduleMessageSerializer,
+        responses={200: MessageSerializer, **errors(400, 401, 403, 404, 409, 413)},
+    ),
 )
 class MessageViewSet(viewsets.GenericViewSet):
     serializer_class = MessageSerializer
@@ -450,6 +487,8 @@ class MessageViewSet(viewsets.GenericViewSet):
     parser_classes = FILE_PARSER_CLASSES
 
     def get_serializer_class(self):
+        if self.action == "partial_update":
+            return RescheduleMessageSerializer
         if self.action != "send":
             return MessageSerializer
         request = getattr(self, "request", None)
@@ -471,6 +510,24 @@ class MessageViewSet(viewsets.GenericViewSet):
         message = services.message_retry(message=selectors.message_get(message_id=pk))
         return Response(_message_answer(message))
 
+    @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
+    def cancel(self, request, pk=None):
+        """Cancel a scheduled SMS."""
+        message = services.message_cancel(message=selectors.message_get(message_id=pk))
+        return Response(_message_answer(message))
+
+    def partial_update(self, request, pk=None):
+        """Change a scheduled SMS's text or time."""
+        message = selectors.message_get(message_id=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = services.message_reschedule(
+            message=message,
+            body=serializer.validated_data.get("body"),
+            send_at=serializer.validated_data.get("send_at"),
+        )
+        return Response(_message_answer(message))
+
     @extend_schema(
         summary="Send an SMS, or an internal message to a contact name",
         description=(
@@ -485,7 +542,11 @@ class MessageViewSet(viewsets.GenericViewSet):
             "repeated once per file), or in JSON, base64-encoded. Their number and types "
             "are checked before anything is stored: too many files or a type an MMS cannot "
             "carry is a 400 naming the file, more bytes in all than an MMS takes a 413. "
-            "Twilio fetches each from a signed address of Hatch's that expires."
+            "Twilio fetches each from a signed address of Hatch's that expires.\n\n"
+            "`send_at` sends an SMS later: it is stored `scheduled` and sent at that time "
+            "(held to the end of quiet hours, QUIET_HOURS, in the recipient's time), and "
+            "can be canceled (POST /api/messages/<id>/cancel) or changed (PATCH "
+            "/api/messages/<id>) until it goes."
         ),
         parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         request={
@@ -522,6 +583,7 @@ class MessageViewSet(viewsets.GenericViewSet):
             sender=data.get("from"),
             user=request.user,
             media=data.get("media") or [],
+            send_at=data.get("send_at"),
         )
         return Response(
             {

@@ -31,6 +31,7 @@ class Direction(models.TextChoices):
 
 
 class MessageStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
@@ -38,6 +39,7 @@ class MessageStatus(models.TextChoices):
     UNDELIVERED = "undelivered", "Undelivered"
     FAILED = "failed", "Failed"
     RECEIVED = "received", "Received"
+    CANCELED = "canceled", "Canceled"
 
 
 class MediaStatus(models.TextChoices):
@@ -53,17 +55,19 @@ class MediaStatus(models.TextChoices):
     FAILED = "failed", "Not all downloaded"
 
 
-# Statuses only move up (core.statuses). The three terminal statuses share the top rung:
-# the first one to arrive wins.
+# Statuses only move up (core.statuses). The terminal statuses share the top rung: the
+# first one to arrive wins. A scheduled message is claimed straight to "sending" when due.
 STATUS_LADDER = StatusLadder(
     {
-        MessageStatus.QUEUED: 0,
-        MessageStatus.SENDING: 1,
-        MessageStatus.SENT: 2,
-        MessageStatus.DELIVERED: 3,
-        MessageStatus.UNDELIVERED: 3,
-        MessageStatus.FAILED: 3,
-        MessageStatus.RECEIVED: 3,
+        MessageStatus.SCHEDULED: 0,
+        MessageStatus.QUEUED: 1,
+        MessageStatus.SENDING: 2,
+        MessageStatus.SENT: 3,
+        MessageStatus.DELIVERED: 4,
+        MessageStatus.UNDELIVERED: 4,
+        MessageStatus.FAILED: 4,
+        MessageStatus.RECEIVED: 4,
+        MessageStatus.CANCELED: 4,
     }
 )
 
@@ -169,11 +173,18 @@ class Message(OutboxRecord):
                 condition=models.Q(status__in=["failed", "undelivered"]),
                 name="message_failed_idx",
             ),
-            # The sweeper: the few messages still waiting for or in a provider call.
+            # The claim and the sweeper: the few messages still waiting for or in a provider
+            # call, scheduled ones included.
             models.Index(
                 fields=["status", "next_attempt_at"],
-                condition=models.Q(status__in=["queued", "sending"]),
+                condition=models.Q(status__in=["scheduled", "queued", "sending"]),
                 name="message_outbox_idx",
+            ),
+            # The conversation list's "scheduled" filter.
+            models.Index(
+                fields=["conversation"],
+                condition=models.Q(status="scheduled"),
+                name="message_scheduled_idx",
             ),
             # The sweeper: the few inbound MMS whose media are still to be downloaded.
             models.Index(

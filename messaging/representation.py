@@ -20,6 +20,7 @@ from conversations.representation import TEAM_STATE_COLUMNS, team_state_data
 from conversations.selectors import people_by_id
 from core.serialization import row_of
 from messaging.models import Channel, Message, MessageAttachment, MessageStatus
+from outbox.scheduling import schedule_data
 from team.selectors import display_name
 
 # The conversation row's columns a conversation shape reads, all of its own (what
@@ -61,6 +62,8 @@ MESSAGE_FIELDS = (
     "sent_at",
     "delivered_at",
     "updated_at",
+    "scheduled_for",
+    "next_attempt_at",
     # Who sent it, named in one more query per page (messages_data).
     "sent_by_id",
 )
@@ -186,4 +189,5 @@ def message_data(
         "delivered_at": row["delivered_at"],
         "updated_at": row["updated_at"],
         "sent_by": sent_by,
+        **schedule_data(row),
     }

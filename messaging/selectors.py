@@ -39,7 +39,7 @@ def conversation_list(
     user: AbstractBaseUser,
     query: str = "",
     channel: str = "",
-    failed_only: bool = False,
+    status: str = "",
     state: str = "",
     assignee: str = "",
     label: str = "",
@@ -48,8 +48,9 @@ def conversation_list(
     for keyset pagination on (last_message_at, id).
 
     Reads the summary columns only (and, per row, the user's read mark). A search matches
-    either contact or the text of any message, and the failed filter keeps conversations
-    with a failed or undelivered message; both are semi-joins (EXISTS), never aggregates
+    either contact or the text of any message; ``status`` "failed" keeps conversations
+    with a failed or undelivered message, "scheduled" those with one waiting to go; both
+    are semi-joins (EXISTS), never aggregates
     over messages. ``state``, ``assignee`` and ``label`` are the team-state filters
     (conversations.selectors.team_filtered: a ValidationError for an unusable value).
     """
@@ -63,14 +64,15 @@ def conversation_list(
     conversations = with_unread_count(conversations, user=user)
     if channel:
         conversations = conversations.filter(channel=channel)
-    if failed_only:
+    if status:
+        # Both through a partial index of the few such messages (message_failed_idx,
+        # message_scheduled_idx).
+        statuses = {
+            "failed": [MessageStatus.FAILED, MessageStatus.UNDELIVERED],
+            "scheduled": [MessageStatus.SCHEDULED],
+        }[status]
         conversations = conversations.filter(
-            Exists(
-                Message.objects.filter(
-                    conversation=OuterRef("pk"),
-                    status__in=[MessageStatus.FAILED, MessageStatus.UNDELIVERED],
-                )
-            )
+            Exists(Message.objects.filter(conversation=OuterRef("pk"), status__in=statuses))
         )
     query = query.strip()
     if not query:

@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -27,6 +27,7 @@ from attachments.services import (
     attachments_save,
     attachments_write,
 )
+from contacts.selectors import contact_time_zone
 from conversations.selectors import users_named
 from core.contacts import (
     CONTACT_MAX_LENGTH,
@@ -59,6 +60,7 @@ from messaging.segments import count_segments
 from messaging.signals import outbound_message_stored
 from messaging.summary import store_message
 from outbox.engine import retry_delay
+from outbox.scheduling import send_plan
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,7 @@ def message_send(
     sender: str | None = None,
     user: AbstractBaseUser | None = None,
     media: Sequence[IncomingFile] = (),
+    send_at: datetime | None = None,
 ) -> Message:
     """Accept an outbound message and store it; return the stored record.
 
@@ -96,6 +99,11 @@ def message_send(
     then be empty. They are checked after everything else and before anything is stored
     (attachments.services: ValidationError for their number or a type refused,
     PayloadTooLarge for their size), then stored with the message, in order.
+
+    ``send_at`` (an SMS only) stores it ``scheduled`` for that time (outbox.scheduling:
+    at least a minute and at most a year ahead; quiet hours may hold it later), when the
+    outbox sends it; until then it can be canceled or changed (message_cancel,
+    message_reschedule). Consent and the country are checked now and again when it goes.
     """
     media = list(media)
     recipient = parse_contact(to, field="to")
@@ -105,18 +113,30 @@ def message_send(
         )
     body = _clean_body(body, has_media=bool(media))
 
+    now = timezone.now()
+    plan = None
     if recipient.is_phone:
         if refusal := sms_country_refusal(recipient.value):
             raise ValidationError(refusal, field="to")
         from_contact = _sms_sender(sender)
-        channel, status = Channel.SMS, MessageStatus.QUEUED
+        plan = send_plan(
+            send_at,
+            phone=recipient.value,
+            contact_time_zone=lambda: contact_time_zone(value=recipient.value),
+            now=now,
+        )
+        channel, status = Channel.SMS, plan.status
         if refusal := consent.phone_refusal(recipient.value):
             raise Conflict(refusal, field="to")
     else:
+        if send_at is not None:
+            raise ValidationError(
+                "Only an SMS can be scheduled: an internal message is posted at once.",
+                field="send_at",
+            )
         from_contact = _internal_sender(sender, user)
         channel, status = Channel.INTERNAL, MessageStatus.DELIVERED
 
-    now = timezone.now()
     message = Message(
         to_contact=recipient.value,
         from_contact=from_contact.value,
@@ -129,7 +149,8 @@ def message_send(
         sent_by=user if user is not None and user.is_authenticated else None,
         created_at=now,
         delivered_at=now if status == MessageStatus.DELIVERED else None,
-        next_attempt_at=now if status == MessageStatus.QUEUED else None,
+        next_attempt_at=plan.next_attempt_at if plan else None,
+        scheduled_for=plan.scheduled_for if plan else None,
     )
     if media:
         policy = MMS_POLICY if channel == Channel.SMS else INTERNAL_MEDIA_POLICY
@@ -143,9 +164,64 @@ def message_send(
     else:
         store_message(message, own=from_contact.value, other=recipient.value)
     if channel == Channel.SMS:
-        # Its receiver (messaging.signals) enqueues the delivery once this commits.
-        outbound_message_stored.send(sender=Message, message_id=message.pk)
+        # Its receiver (messaging.signals) enqueues the delivery once this commits: at
+        # once, or for the time it is due.
+        outbound_message_stored.send(
+            sender=Message,
+            message_id=message.pk,
+            run_after=plan.next_attempt_at if plan.scheduled else None,
+        )
     return message
+
+
+def message_cancel(*, message: Message) -> Message:
+    """Cancel a scheduled SMS: it will not be sent; return it as it now stands. Raises
+    Conflict once its sending has begun (or for a message that was never scheduled)."""
+    with transaction.atomic():
+        canceled = sms_outbox.cancel(message.pk)
+    message.refresh_from_db()
+    if not canceled:
+        raise Conflict(_not_scheduled(message.get_status_display()))
+    return message
+
+
+def message_reschedule(
+    *, message: Message, body: str | None = None, send_at: datetime | None = None
+) -> Message:
+    """Change a scheduled SMS's text, its time, or both; return it as it now stands.
+    The new time follows send_at's rules and quiet hours (outbox.scheduling). Raises
+    Conflict once its sending has begun: what was sent cannot be changed."""
+    changes = {}
+    if body is not None:
+        changes["body"] = _clean_body(body, has_media=bool(message.num_media))
+        changes["num_segments"] = count_segments(changes["body"]).segments
+    plan = None
+    if send_at is not None:
+        plan = send_plan(
+            send_at,
+            phone=message.to_contact,
+            contact_time_zone=lambda: contact_time_zone(value=message.to_contact),
+        )
+        changes["scheduled_for"] = plan.scheduled_for
+        changes["next_attempt_at"] = plan.next_attempt_at
+    if not changes:
+        raise ValidationError("Give a new 'body' or 'send_at'.", field="body")
+    with transaction.atomic():
+        moved = Message.objects.filter(id=message.pk, status=MessageStatus.SCHEDULED).update(
+            updated_at=timezone.now(), **changes
+        )
+        if moved:
+            publish_message_changed(message.pk)
+            if plan is not None:
+                sms_outbox.schedule(message.pk, plan.next_attempt_at)
+    message.refresh_from_db()
+    if not moved:
+        raise Conflict(_not_scheduled(message.get_status_display()))
+    return message
+
+
+def _not_scheduled(status: str) -> str:
+    return f"Only a scheduled message can be changed or canceled; this one is {status.lower()}."
 
 
 def message_receive(*, event: InboundMessage) -> tuple[Message, bool]:

@@ -59,6 +59,11 @@ logger = logging.getLogger(__name__)
 
 # The status values every outbox model shares (both apps' TextChoices use these strings).
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+# A record asked to go out later ("send_at"): due at next_attempt_at, and claimed then
+# straight to "sending" as a queued one is; "canceled" while it waited, it never goes.
+SCHEDULED, CANCELED = "scheduled", "canceled"
+# What a claim may take once due.
+WAITING = (QUEUED, SCHEDULED)
 
 # Attempt error codes the outbox itself writes (DeliveryAttempt.error_code):
 AMBIGUOUS = "no-answer"  # the provider may have accepted: look it up before sending again
@@ -380,9 +385,9 @@ class Outbox:
         )
 
     def claim(self, record_id) -> list:
-        """Move this record to "sending" if it is queued and due, and return it (a list of
-        none or one); a compare-and-swap, so of two workers holding it only one gets it.
-        One statement that answers the claimed row (UPDATE ... RETURNING)."""
+        """Move this record to "sending" if it is queued or scheduled and due, and return it
+        (a list of none or one); a compare-and-swap, so of two workers holding it only one
+        gets it. One statement that answers the claimed row (UPDATE ... RETURNING)."""
         pk = self.model._meta.pk
         record_id = pk.get_db_prep_value(pk.to_python(record_id), connection)
         sql, params = self._claim_sql()
@@ -393,7 +398,8 @@ class Outbox:
         )
 
     def claim_due(self, *, limit: int) -> list:
-        """Move up to ``limit`` due queued records to "sending" and return them. One
+        """Move up to ``limit`` due records (queued, or scheduled for now or earlier) to
+        "sending" and return them. One
         statement; rows another transaction holds are skipped (SKIP LOCKED), so workers
         claiming at once each get their own.
 
@@ -407,19 +413,21 @@ class Outbox:
         materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
         # Names from the models, values as parameters.
         picked = (
-            f'WITH picked AS {materialized}(SELECT id FROM "{table}" WHERE status = %s AND '  # noqa: S608
-            f"(next_attempt_at IS NULL OR next_attempt_at <= %s) LIMIT %s{_skip_locked()}) "
+            f'WITH picked AS {materialized}(SELECT id FROM "{table}" '  # noqa: S608
+            "WHERE status IN (%s, %s) AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+            f"LIMIT %s{_skip_locked()}) "
         )
         return list(
             self.model.objects.raw(
                 picked + sql.format(chosen="id IN (SELECT id FROM picked)"),
-                [QUEUED, params[4], limit, *params],
+                [*WAITING, params[-1], limit, *params],
             )
         )
 
     def _claim_sql(self) -> tuple[str, list]:
         """The claim's UPDATE, with ``{chosen}`` for the rows it may take, and its
-        parameters (the three of SET, then the two of the due check)."""
+        parameters (the three of SET, then the three of the due check: a queued record, or
+        a scheduled one, due now)."""
         # A raw query's values as the fields would write them: SQLite (development) takes
         # neither a UUID nor an aware datetime as they are.
         now = self.model._meta.get_field("claimed_at").get_db_prep_value(timezone.now(), connection)
@@ -427,10 +435,10 @@ class Outbox:
         sql = (
             f'UPDATE "{table}" SET status = %s, claimed_at = %s, '  # noqa: S608 (model names)
             "attempt_count = attempt_count + 1, updated_at = %s "
-            "WHERE {chosen} AND status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
-            "RETURNING *"
+            "WHERE {chosen} AND status IN (%s, %s) "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) RETURNING *"
         )
-        return sql, [SENDING, now, now, QUEUED, now]
+        return sql, [SENDING, now, now, *WAITING, now]
 
     def enqueue(self, record_id: str, *, run_after: datetime | None = None) -> None:
         """Queue a delivery; with a time, as a deferred task where the backend can defer."""
@@ -440,6 +448,24 @@ class Outbox:
                 return  # e.g. the immediate backend; the sweeper picks the record up when due
             task = task.using(run_after=run_after)
         task.enqueue(str(record_id))
+
+    def schedule(self, record_id, send_at: datetime) -> None:
+        """Enqueue a scheduled record's delivery for its time, once the transaction that
+        stored or moved it commits. A task for an earlier time finds it not yet due and
+        does nothing; one that is lost is made up for by the sweeper."""
+        transaction.on_commit(lambda: self.enqueue(record_id, run_after=send_at), robust=True)
+
+    def cancel(self, record_id) -> bool:
+        """Cancel a record while it is scheduled: one compare-and-swap UPDATE, so a cancel
+        and a worker's claim never both win. False once its sending has begun (or it was
+        never scheduled). Call inside the caller's transaction; tells open inboxes."""
+        now = timezone.now()
+        canceled = self.model.objects.filter(id=record_id, status=SCHEDULED).update(
+            status=CANCELED, next_attempt_at=None, updated_at=now
+        )
+        if canceled:
+            self.publish(record_id)
+        return bool(canceled)
 
     def retry_failed(
         self,
@@ -508,17 +534,19 @@ class Outbox:
             self.publish(record_id)
 
     def sweep(self) -> dict[str, int]:
-        """Re-enqueue lost queued records and re-queue records stuck in "sending"."""
+        """Re-enqueue lost records (queued, or scheduled and past their time: their task
+        was lost, or the queue has no deferred tasks) and re-queue records stuck in
+        "sending"."""
         now = timezone.now()
         overdue = now - timedelta(seconds=settings.OUTBOX_QUEUED_GRACE_SECONDS)
         lost = list(
-            self.model.objects.filter(status=QUEUED)
+            self.model.objects.filter(status__in=WAITING)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=overdue))
             .values_list("id", flat=True)[:10_000]
         )
         # Due again from now: a record whose task only waits in a slow queue is then not
         # enqueued once more on every sweep.
-        self.model.objects.filter(id__in=lost, status=QUEUED).update(next_attempt_at=now)
+        self.model.objects.filter(id__in=lost, status__in=WAITING).update(next_attempt_at=now)
         for record_id in lost:
             self.enqueue(record_id)
 

@@ -11,8 +11,8 @@ from core.models import TimestampedModel
 
 class OutboxRecord(TimestampedModel):
     """A record the outbox delivers. Concrete models add ``status`` (whose values include
-    queued, sending, sent and failed), ``provider_message_id`` (unique, null until sent)
-    and ``error_code`` in their own types."""
+    scheduled, queued, sending, sent, failed and canceled), ``provider_message_id``
+    (unique, null until sent) and ``error_code`` in their own types."""
 
     error_message = models.TextField(blank=True)
     # How often a worker claimed it, when it is next due, when it was last claimed.
@@ -20,6 +20,9 @@ class OutboxRecord(TimestampedModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The time a scheduled record was asked to go out ("send_at"); null for a send now.
+    # next_attempt_at is when it is due, which quiet hours may hold later than this.
+    scheduled_for = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True

@@ -19,11 +19,13 @@ as junit properties.
 
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import schemathesis
 from django.conf import settings
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
@@ -58,6 +60,7 @@ CHECKS = [
 ]
 
 # Valid requests a generator seldom hits (a real phone number, a real address), sent as is.
+IN_TWO_DAYS = (datetime.now(UTC) + timedelta(days=2)).isoformat()
 VALID_BODIES = {
     "/api/contacts": [
         {
@@ -70,6 +73,7 @@ VALID_BODIES = {
     "/api/send_message": [
         {"to": "(415) 555-0199", "body": "Your table is ready"},
         {"to": "Front desk", "body": "Lunch?", "from": "Casey"},
+        {"to": "(415) 555-0199", "body": "See you at 8", "send_at": IN_TWO_DAYS},
     ],
     "/api/send_email": [
         {
@@ -183,6 +187,18 @@ def records(transactional_db):
         )
     )
     answer = email_services.email_send(in_reply_to=received_email.id, body="Tomorrow.", user=user)
+    # Scheduled, for the cancel and the change to find (the last one fuzzed is canceled).
+    tomorrow = timezone.now() + timedelta(days=1)
+    scheduled = [
+        services.message_send(to="+14155550123", body=f"Reminder {n}", send_at=tomorrow)
+        for n in range(2)
+    ]
+    scheduled_emails = [
+        email_services.email_send(
+            to_email="ada@example.com", subject=f"Reminder {n}", body="At 9.", send_at=tomorrow
+        )
+        for n in range(2)
+    ]
     contacts = [
         contact_for_point(kind="phone", value="+14155550123"),  # the SMS stranger's
         contact_create(name="Ada Lovelace", phones=["+14155550124"], notes="Ships by sea."),
@@ -193,8 +209,8 @@ def records(transactional_db):
     return {
         "token": Token.objects.create(user=user).key,
         "conversation": [str(received.conversation_id), str(internal.conversation_id)],
-        "message": [str(received.id), str(sent.id), str(internal.id)],
-        "email": [str(email.id), str(received_email.id), str(answer.id)],
+        "message": [str(record.id) for record in (received, sent, internal, *scheduled)],
+        "email": [str(record.id) for record in (email, received_email, answer, *scheduled_emails)],
         "email_thread": [str(email.thread_id)],
         # Three, as DELETE /api/contacts/{id} may remove the first ones before others run.
         "contact": [str(contact.id) for contact in contacts],

@@ -229,8 +229,10 @@ EXPECTED: dict[str, Kind] = {
     "message-list": api(),
     "message-detail": api(),
     "message-retry": api("post"),
+    "message-cancel": api("post"),
     "email-list": api(),
     "email-detail": api(),
+    "email-cancel": api("post"),
     "email_thread-list": api(),
     "email_thread-detail": api(),
     "email_thread-read": api("post"),
@@ -376,6 +378,11 @@ def world(db):
     sms = services.message_send(to="+14155552671", body="Your table is ready")
     failed = services.message_send(to="+14155552672", body="This one failed")
     Message.objects.filter(id=failed.id).update(status=MessageStatus.FAILED)
+    tomorrow = timezone.now() + timedelta(days=1)
+    scheduled_sms = services.message_send(to="+14155552673", body="Reminder", send_at=tomorrow)
+    scheduled_email = email_services.email_send(
+        to_email="cy@example.com", subject="Reminder", body="Tomorrow at 9.", send_at=tomorrow
+    )
     email = EmailFactory()
     email_thread_id = email_services.email_send(
         to_email="bea@example.com", subject="Your order", body="It ships today."
@@ -461,6 +468,8 @@ def world(db):
                 values[name] = attachment_public_url(attachment).split("/")[-2]
             elif name == "url":
                 values[name] = "no-such-admin-page/"
+            elif name == "pk" and route.name in ("message-cancel", "email-cancel"):
+                values[name] = str((scheduled_sms if route.name[0] == "m" else scheduled_email).id)
             elif name == "pk":
                 prefix = route.name.split("-")[0]
                 values[name] = str(

@@ -65,6 +65,10 @@ EMAIL_KEYS = {
     "direction",
     "thread_id",
     "sent_by",
+    # When a scheduled email goes (tests/test_scheduled_sends.py).
+    "scheduled_for",
+    "held_until",
+    "held_note",
 }
 THREAD_EMAIL_KEYS = EMAIL_KEYS | {
     "from_name",

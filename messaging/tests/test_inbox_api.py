@@ -174,7 +174,7 @@ def test_any_other_status_is_a_400_naming_the_field(api_client, status):
     response = api_client.get("/api/conversations", {"status": status})
 
     assert response.status_code == 400
-    assert response.json()["fields"] == {"status": ["'status' can only be 'failed'."]}
+    assert response.json()["fields"] == {"status": ["'status' must be 'failed' or 'scheduled'."]}
 
 
 def test_filters_combine_with_the_search_and_hold_across_pages(api_client, inbox):

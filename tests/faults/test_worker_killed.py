@@ -10,23 +10,29 @@ queued ones whose tasks died with the workers, fresh workers finish the batch, a
   Twilio and adopts what it finds;
 - an email in flight may be sent twice (SendGrid cannot be asked): at most the ones in
   flight, and the test says how many.
+
+The same holds for scheduled records, whose deferred tasks wait in the queue: none goes
+before its time, and none that was canceled goes at all.
 """
 
 import re
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F, Min
 from django.utils import timezone
 
 from emails import services as email_services
-from emails.models import Email, EmailStatus
+from emails.models import Email, EmailAttempt, EmailStatus
 from messaging import services as sms_services
 from messaging.delivery import sms_outbox
 from messaging.models import Message, MessageAttempt, MessageStatus
 from outbox.engine import RECONCILED
 from outbox.models import AttemptOutcome
+from outbox.scheduling import SCHEDULE_MIN_LEAD
 from testing.fake_providers import Reply
 from testing.live_server import run_manage_command
 from tests.faults.accounting import (
@@ -220,3 +226,125 @@ def test_a_record_stuck_sending_at_its_last_attempt_is_reconciled_not_failed(
     assert [a.outcome for a in never_sent.attempts.all()] == [AttemptOutcome.INTERRUPTED]
     assert len(fake_providers.twilio_messages()) == 1
     assert accepted.sent_at <= timezone.now()
+
+
+SCHEDULED_SMS = 90
+SCHEDULED_EMAILS = 18
+CANCELED_EVERY = 10  # every tenth SMS is canceled while it waits: it must never go
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduled_records_go_once_and_never_early_through_killed_workers(
+    fake_providers, workers, database_backend, figures
+):
+    """Scheduled SMS and emails, their deferred tasks in the database queue, due within a
+    few seconds of each other: the workers are killed while sending them. Every one is
+    sent once (emails: at most once more per one in flight), none before its time, and
+    none that was canceled."""
+    fake = fake_providers
+    slow = Reply(delay=SEND_SECONDS, accept_first=True)
+    fake.set_mode("twilio", slow)
+    fake.set_mode("sendgrid", slow)
+    # As soon as a schedule may be: the test waits for it.
+    first_due = timezone.now() + SCHEDULE_MIN_LEAD + timedelta(seconds=3)
+    canceled = set()
+    for number in range(SCHEDULED_SMS):
+        message = sms_services.message_send(
+            to=f"+1415555{number % 50:04d}",
+            body=f"Scheduled drill {number}",
+            send_at=first_due + timedelta(milliseconds=40 * number),
+        )
+        if number % CANCELED_EVERY == 0:
+            canceled.add(sms_services.message_cancel(message=message).id)
+    for number in range(SCHEDULED_EMAILS):
+        email_services.email_send(
+            to_email=f"customer{number}@example.com",
+            subject=f"Scheduled drill {number}",
+            body="Hi",
+            send_at=first_due + timedelta(milliseconds=200 * number),
+        )
+    to_send = SCHEDULED_SMS - len(canceled) + SCHEDULED_EMAILS
+    settings = {
+        "PROVIDER_TIMEOUT_SECONDS": 2,
+        "DELIVERY_RETRY_BASE_SECONDS": 0.1,
+        "DELIVERY_RETRY_MAX_SECONDS": 0.5,
+        "OUTBOX_SENDING_TIMEOUT_SECONDS": 0,
+        "OUTBOX_QUEUED_GRACE_SECONDS": 0,
+    }
+    first = workers(fake, **settings)
+    first.start(WORKERS)
+
+    # Nothing goes early: the workers idle until the first is due.
+    while timezone.now() < first_due - timedelta(seconds=1):
+        assert not fake.twilio_messages() and not fake.sendgrid_mails()
+        time.sleep(0.2)
+    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
+    while not (
+        len(fake.twilio_messages()) + len(fake.sendgrid_mails()) >= to_send // 3
+        and Message.objects.filter(status=MessageStatus.SENDING).count()
+        + Email.objects.filter(status=EmailStatus.SENDING).count()
+        >= 2
+    ):
+        assert time.monotonic() < deadline, first.log_tail()
+        time.sleep(0.01)
+    first.kill()
+    time.sleep(SEND_SECONDS + 0.2)
+    fake.set_mode("twilio", None)
+    fake.set_mode("sendgrid", None)
+    emails_in_flight = set(
+        Email.objects.filter(status=EmailStatus.SENDING).values_list("id", flat=True)
+    )
+    emails_in_flight_accepted = {
+        email_id(r) for r in fake.sendgrid_mails() if email_id(r) in map(str, emails_in_flight)
+    }
+    in_flight = Message.objects.filter(status=MessageStatus.SENDING).count() + len(emails_in_flight)
+    swept = sweep(first.env)
+    connection.close()
+
+    second = workers(fake, **settings)
+    second.start(WORKERS)
+    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
+    while (
+        Message.objects.exclude(status__in=[MessageStatus.SENT, MessageStatus.CANCELED]).count()
+        + Email.objects.exclude(status=EmailStatus.SENT).count()
+    ):
+        assert time.monotonic() < deadline, second.log_tail()
+        time.sleep(0.2)
+    second.stop()
+
+    # None lost, none canceled sent, no SMS twice.
+    still_canceled = Message.objects.filter(status=MessageStatus.CANCELED)
+    assert set(still_canceled.values_list("id", flat=True)) == canceled
+    sms_accepted = accepted_per_record(fake.twilio_messages(), sms_id)
+    assert set(sms_accepted) == {
+        str(pk) for pk in Message.objects.exclude(id__in=canceled).values_list("id", flat=True)
+    }
+    assert sum(count - 1 for count in sms_accepted.values()) == 0
+    email_accepted = accepted_per_record(fake.sendgrid_mails(), email_id)
+    assert len(email_accepted) == SCHEDULED_EMAILS
+    email_duplicates = {key for key, count in email_accepted.items() if count > 1}
+    assert email_duplicates <= emails_in_flight_accepted
+    # Never early: no attempt started before its record's time.
+    assert not MessageAttempt.objects.filter(started_at__lt=F("message__scheduled_for")).exists()
+    assert not EmailAttempt.objects.filter(started_at__lt=F("email__scheduled_for")).exists()
+    first_attempts = MessageAttempt.objects.values("message").annotate(
+        late=Min("started_at") - F("message__scheduled_for")
+    )
+    lateness = sorted(row["late"].total_seconds() for row in first_attempts)
+    figures.update(
+        {
+            "scheduled": {"sms": SCHEDULED_SMS, "emails": SCHEDULED_EMAILS},
+            "canceled": len(canceled),
+            "workers_killed": WORKERS,
+            "in_flight_at_kill": in_flight,
+            "swept": swept,
+            "sms_duplicates": 0,
+            "email_duplicates": len(email_duplicates),
+            "sent_early": 0,
+            "lost": 0,
+            "first_attempt_lateness_s": {
+                "median": round(lateness[len(lateness) // 2], 2),
+                "max (after the kill and the sweep)": round(lateness[-1], 2),
+            },
+        }
+    )
