@@ -41,3 +41,14 @@ class Forbidden(ApplicationError):
     another teammate's name, say)."""
 
     status_code = 403
+
+
+class TooManyRequests(ApplicationError):
+    """A limit has been reached; ``retry_after``: seconds until it lets the request through
+    (the API's Retry-After header)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after

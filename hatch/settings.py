@@ -407,6 +407,17 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", SEN
         f"not {SEND_RATE_LIMIT!r}."
     )
 
+# SMS per calendar day (in TIME_ZONE) that Hatch accepts: from each user, and from everyone
+# together (commands and broadcasts included); 0 for no limit. Beyond either: 429 naming the
+# limit and when it resets (messaging.limits). A rate limit stops a burst; these stop a
+# leaked token or a runaway loop from running up a day's bill, or an SMS-pumping fraud.
+SMS_DAILY_LIMIT_PER_USER = env.int("SMS_DAILY_LIMIT_PER_USER", default=10_000)
+SMS_DAILY_LIMIT = env.int("SMS_DAILY_LIMIT", default=50_000)
+if SMS_DAILY_LIMIT_PER_USER < 0 or SMS_DAILY_LIMIT < 0:
+    raise ImproperlyConfigured(
+        "SMS_DAILY_LIMIT_PER_USER and SMS_DAILY_LIMIT must be 0 (no limit) or more."
+    )
+
 # Idempotency-Key answers are kept this long; a repeat after that is a new send.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 

@@ -546,7 +546,10 @@ class MessageViewSet(viewsets.GenericViewSet):
             "`send_at` sends an SMS later: it is stored `scheduled` and sent at that time "
             "(held to the end of quiet hours, QUIET_HOURS, in the recipient's time), and "
             "can be canceled (POST /api/messages/<id>/cancel) or changed (PATCH "
-            "/api/messages/<id>) until it goes."
+            "/api/messages/<id>) until it goes.\n\n"
+            "Past a daily SMS limit (SMS_DAILY_LIMIT_PER_USER for each teammate, "
+            "SMS_DAILY_LIMIT for the team) an SMS is a 429 naming the limit and when it "
+            "resets (midnight in TIME_ZONE), with Retry-After; nothing is stored."
         ),
         parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         request={

@@ -246,3 +246,21 @@ class MessageEvent(models.Model):
 
     def __str__(self):
         return f"{self.provider_message_id}: {self.provider_status}"
+
+
+class SmsDailyCount(models.Model):
+    """How many SMS Hatch accepted on one day (in TIME_ZONE): from one user (``user_key``
+    their id), or from everyone together (``user_key`` 0). Kept for the daily limits
+    (messaging.limits); a row per user per day, written by one upsert per send."""
+
+    day = models.DateField()
+    user_key = models.BigIntegerField(help_text="The user's id; 0: everyone together.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "user_key"], name="sms_daily_count_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.day}: {self.count} ({self.user_key or 'everyone'})"

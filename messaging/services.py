@@ -43,6 +43,7 @@ from core.text import without_nul
 from messaging import consent
 from messaging.delivery import inbound_media, sms_outbox
 from messaging.events import InboundMessage, StatusChanged
+from messaging.limits import sms_quota_give_back, sms_quota_take
 from messaging.live import publish_message_changed
 from messaging.models import (
     BODY_MAX_LENGTH,
@@ -92,7 +93,8 @@ def message_send(
     A phone number ``to`` makes an SMS, stored ``queued`` for the delivery pipeline; its
     sender defaults to TWILIO_FROM_NUMBER and must be one of the configured numbers. A name
     makes an internal message, stored ``delivered``; its sender defaults to the user's name.
-    Raises ValidationError, naming the field, for anything unusable.
+    Raises ValidationError, naming the field, for anything unusable, and TooManyRequests
+    past a daily SMS limit (messaging.limits).
 
     ``media``: files (uploaded, or ``(filename, bytes, declared type)``) that make the SMS
     an MMS, held to MMS_POLICY (an internal message's to the same limits); the body may
@@ -152,17 +154,26 @@ def message_send(
         next_attempt_at=plan.next_attempt_at if plan else None,
         scheduled_for=plan.scheduled_for if plan else None,
     )
+    attachments = []
     if media:
         policy = MMS_POLICY if channel == Channel.SMS else INTERNAL_MEDIA_POLICY
         # Checks every file first: a refused one stores nothing, the message included. Before
         # the transaction: the storage may be a network service (S3).
         attachments = attachments_write(media, policy=policy)
-        with transaction.atomic():
-            attachments_save(attachments)
+    # Counted last, once nothing else can refuse it (a 429 when a daily limit is reached).
+    quota = sms_quota_take(user=user, now=now) if channel == Channel.SMS else None
+    try:
+        if attachments:
+            with transaction.atomic():
+                attachments_save(attachments)
+                store_message(message, own=from_contact.value, other=recipient.value)
+                _attachments_link(message, attachments)
+        else:
             store_message(message, own=from_contact.value, other=recipient.value)
-            _attachments_link(message, attachments)
-    else:
-        store_message(message, own=from_contact.value, other=recipient.value)
+    except BaseException:
+        if quota is not None:
+            sms_quota_give_back(quota)
+        raise
     if channel == Channel.SMS:
         # Its receiver (messaging.signals) enqueues the delivery once this commits: at
         # once, or for the time it is due.

@@ -13,14 +13,17 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, TooManyRequests
 
 logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
-        return _error_response(exc.message, exc.status_code, exc.fields)
+        response = _error_response(exc.message, exc.status_code, exc.fields)
+        if isinstance(exc, TooManyRequests):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, RequestDataTooBig):
         return _error_response(body_too_large_message(), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, SuspiciousOperation):

@@ -99,15 +99,17 @@ def test_sending_an_internal_message_is_the_token_and_one_statement(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sending_an_sms_adds_only_the_opt_out_check(
+def test_sending_an_sms_adds_only_the_opt_out_check_and_the_daily_count(
     api_client, django_assert_num_queries, enqueued_tasks
 ):
     api_client.post("/api/send_message", {"to": "+14155552671", "body": "hi"}, format="json")
-    with django_assert_num_queries(3):
+    # The token, the opt-out check, the daily count's upsert (messaging.limits), the store.
+    with django_assert_num_queries(4) as captured:
         response = api_client.post(
             "/api/send_message", {"to": "+14155552671", "body": "again"}, format="json"
         )
     assert response.status_code == 200
+    assert "messaging_smsdailycount" in captured.captured_queries[2]["sql"]
     assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.QUEUED}
     assert len(enqueued_tasks()) == 2
 
@@ -116,10 +118,10 @@ def test_sending_an_sms_adds_only_the_opt_out_check(
 def test_the_first_sms_to_a_stranger_also_creates_their_contact_once(
     api_client, django_assert_num_queries, enqueued_tasks
 ):
-    # The token, the opt-out check, the store (which finds no contact), then: is the
-    # number anyone's, create the contact and its number in one transaction (BEGIN, two
-    # inserts, COMMIT), and point the conversation at it.
-    with django_assert_num_queries(9):
+    # The token, the opt-out check, the daily count, the store (which finds no contact),
+    # then: is the number anyone's, create the contact and its number in one transaction
+    # (BEGIN, two inserts, COMMIT), and point the conversation at it.
+    with django_assert_num_queries(10):
         response = api_client.post(
             "/api/send_message", {"to": "+14155552671", "body": "hi"}, format="json"
         )
