@@ -256,6 +256,9 @@ def django_env(url: str, *, web_port: int, fake_url: str | None) -> dict[str, st
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         # The throttle protects a user's bill; the benchmark measures capacity.
         SEND_RATE_LIMIT="1000000/second",
+        # Likewise the daily limits: a day of benchmark runs sends more than a team would.
+        SMS_DAILY_LIMIT_PER_USER="0",
+        SMS_DAILY_LIMIT="0",
         LOG_LEVEL="WARNING",
         PYTHONDONTWRITEBYTECODE="1",
     )
