@@ -12,14 +12,18 @@ would let a body run tags.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from core.errors import ValidationError
 
 VARIABLES = ("contact.first_name", "contact.name", "agent.first_name", "agent.name")
 
-_KNOWN = "The variables are " + ", ".join("{{" + name + "}}" for name in VARIABLES) + "."
+
+def _known(variables) -> str:
+    return "The variables are " + ", ".join("{{" + name + "}}" for name in variables) + "."
+
+
 _EXAMPLE = '{{contact.first_name|default:"there"}}'
 
 # A tag is what lies between "{{" and the nearest "}}" on the same line.
@@ -45,56 +49,56 @@ class Variable:
     default: str | None
 
 
-def parse(body: str) -> list[str | Variable]:
+def parse(body: str, variables: Collection[str] = VARIABLES) -> list[str | Variable]:
     """The body as its pieces, in order: text as it is, and a Variable for each tag.
 
-    Raises ValidationError (field "body") naming what is wrong: an unknown variable (the
-    known ones listed), a filter other than ``default``, a default not in quotes, or
-    braces that open or close no tag.
+    Raises ValidationError (field "body") naming what is wrong: a variable not among
+    ``variables`` (those listed), a filter other than ``default``, a default not in
+    quotes, or braces that open or close no tag.
     """
     pieces: list[str | Variable] = []
     position = 0
     for tag in _TAG.finditer(body):
-        pieces.append(_plain_text(body[position : tag.start()]))
-        pieces.append(_variable(tag.group(0), tag.group(1)))
+        pieces.append(_plain_text(body[position : tag.start()], variables))
+        pieces.append(_variable(tag.group(0), tag.group(1), variables))
         position = tag.end()
-    pieces.append(_plain_text(body[position:]))
+    pieces.append(_plain_text(body[position:], variables))
     return [piece for piece in pieces if piece != ""]
 
 
-def validate(body: str) -> None:
+def validate(body: str, variables: Collection[str] = VARIABLES) -> None:
     """Raise ValidationError (field "body") unless ``body`` parses (see ``parse``)."""
-    parse(body)
+    parse(body, variables)
 
 
-def fill(body: str, values: Mapping[str, str]) -> str:
+def fill(body: str, values: Mapping[str, str], variables: Collection[str] = VARIABLES) -> str:
     """The body with each variable replaced by its value in ``values``; an empty or missing
     value gives the variable's default, or nothing without one."""
     return "".join(
         piece if isinstance(piece, str) else (values.get(piece.name) or piece.default or "")
-        for piece in parse(body)
+        for piece in parse(body, variables)
     )
 
 
-def _plain_text(text: str) -> str:
+def _plain_text(text: str, variables: Collection[str] = VARIABLES) -> str:
     for braces, problem in (("{{", 'is never closed with "}}"'), ("}}", "closes nothing")):
         if braces in text:
             raise ValidationError(
                 f'The "{braces}" in "{_near(text, braces)}" {problem}: write each variable '
-                f"in double braces on one line, like {_EXAMPLE}. {_KNOWN}",
+                f"in double braces on one line, like {_EXAMPLE}. {_known(variables)}",
                 field="body",
             )
     return text
 
 
-def _variable(tag: str, inside: str) -> Variable:
+def _variable(tag: str, inside: str, variables: Collection[str] = VARIABLES) -> Variable:
     parts = _INSIDE.fullmatch(inside)
     name = parts["name"] if parts else inside.strip()
     if not name:
-        raise ValidationError(f"{tag} names no variable. {_KNOWN}", field="body")
-    if name.lower() not in VARIABLES:
+        raise ValidationError(f"{tag} names no variable. {_known(variables)}", field="body")
+    if name.lower() not in variables:
         raise ValidationError(
-            f"{{{{{name}}}}} is not a variable Hatch knows. {_KNOWN}", field="body"
+            f"{{{{{name}}}}} is not a variable Hatch knows. {_known(variables)}", field="body"
         )
     if parts["filter"] is None:
         return Variable(name.lower(), None)

@@ -10,6 +10,7 @@ from emails.live import publish_email_changed
 from emails.models import STATUS_LADDER, Email, EmailAttachment, EmailAttempt
 from emails.providers import email_providers
 from emails.providers.base import EmailSendResult, OutgoingAttachment, OutgoingEmail
+from emails.unsubscribe import unsubscribe_headers
 from outbox.engine import Outbox, RecipientOptedOut, SendJob
 
 
@@ -95,6 +96,10 @@ def _outgoing(record: Email, *, with_files: bool = True) -> OutgoingEmail:
         in_reply_to=record.in_reply_to,
         references=tuple(record.references.split()),
         attachments=_attachments(record) if with_files else (),
+        # A broadcast's email carries its way out (the link is in its body already).
+        extra_headers=tuple(unsubscribe_headers(record.to_email).items())
+        if record.broadcast_id
+        else (),
     )
 
 

@@ -140,6 +140,12 @@ class Email(OutboxRecord):
             ),
         ]
         indexes = [
+            # A broadcast's emails by status: its counts (broadcasts.selectors).
+            models.Index(
+                fields=["broadcast_id", "status"],
+                condition=models.Q(broadcast_id__isnull=False),
+                name="email_broadcast_idx",
+            ),
             # The email list: newest first, keyset-paginated on (time, id).
             models.Index(fields=["-created_at", "-id"], name="email_recent_idx"),
             # A thread's emails in order.

@@ -1,5 +1,6 @@
 """Every write to email records goes through these functions."""
 
+import functools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from attachments.services import (
 from contacts.models import PointKind
 from contacts.selectors import contact_time_zone
 from contacts.services import contact_for_point
-from conversations.models import Conversation, ConversationChannel
+from conversations.models import Conversation, ConversationChannel, ConversationState
 from conversations.services import conversation_reopen_on_inbound
 from core.contacts import CONTACT_MAX_LENGTH
 from core.errors import ApplicationError, Conflict, PayloadTooLarge, ValidationError
@@ -57,7 +58,8 @@ from emails.threading import (
     thread_for_inbound,
     thread_subject,
 )
-from outbox.scheduling import send_plan
+from emails.unsubscribe import with_unsubscribe_footer
+from outbox.scheduling import BulkSend, bulk_plan, send_plan
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,7 @@ def email_send(
     forward_of: object | None = None,
     attachments: Sequence[IncomingFile] = (),
     send_at: datetime | None = None,
+    bulk: BulkSend | None = None,
 ) -> Email:
     """Accept an outbound email and store it ``queued``; return the stored record.
 
@@ -124,6 +127,11 @@ def email_send(
     delivery once the transaction commits. With ``send_at`` it is stored ``scheduled``
     for that time instead (outbox.scheduling; quiet hours may hold it later), and can be
     canceled or changed until it goes (email_cancel, email_reschedule).
+
+    ``bulk`` sends it for a broadcast (outbox.scheduling.BulkSend): due when the
+    broadcast's pacing says, with an unsubscribe link below its text and List-Unsubscribe
+    headers (emails.unsubscribe), in a thread of its own that is created closed, and with
+    no delivery task or inbox event of its own.
     """
     # Before anything trims it: a line break at either end is refused too.
     _single_line(subject, field="subject")
@@ -149,7 +157,12 @@ def email_send(
     if refusal := consent.recipients_refusal(to_email=recipient, cc=cc, bcc=bcc):
         field, sentence = refusal
         raise Conflict(sentence, field=field)
-    plan = send_plan(send_at, contact_time_zone=lambda: contact_time_zone(value=recipient.lower()))
+    time_zone = functools.partial(contact_time_zone, value=recipient.lower())
+    if bulk is not None:
+        plan = bulk_plan(bulk, contact_time_zone=time_zone)
+        body, html_content = with_unsubscribe_footer(body, html_content, recipient)
+    else:
+        plan = send_plan(send_at, contact_time_zone=time_zone)
 
     source = parent or original
     # A refused file stores nothing, the email and its thread included. Before the
@@ -164,7 +177,12 @@ def email_send(
         if thread is None:
             contact = contact_for_point(kind=PointKind.EMAIL, value=recipient.lower())
             thread = _thread_start(
-                own=sender, other=recipient, subject=subject, at=now, contact=contact
+                own=sender,
+                other=recipient,
+                subject=subject,
+                at=now,
+                contact=contact,
+                state=ConversationState.CLOSED if bulk else ConversationState.OPEN,
             )
         email = Email.objects.create(
             thread=thread,
@@ -187,9 +205,13 @@ def email_send(
             scheduled_for=plan.scheduled_for,
             sent_by=user if user is not None and user.is_authenticated else None,
             attachment_count=len(files),
+            broadcast_id=bulk.broadcast_id if bulk else None,
         )
         _attachments_link(email, [(file, "") for file in files])
         _thread_add(thread.id, email, inbound=False)
+        if bulk is not None:
+            # The broadcast enqueues its deliveries and tells the inbox of its progress.
+            return email
         publish_email_changed(email.pk, created=True)
         # Its one receiver (emails.signals) enqueues the delivery once this commits: at
         # once, or for the time it is due.
@@ -598,7 +620,15 @@ def _reply_sender(parent: Email) -> str | None:
     return own if own and EMAIL_SENDERS.allows(own.lower()) else None
 
 
-def _thread_start(*, own: str, other: str, subject: str, at: datetime, contact) -> Conversation:
+def _thread_start(
+    *,
+    own: str,
+    other: str,
+    subject: str,
+    at: datetime,
+    contact,
+    state: str = ConversationState.OPEN,
+) -> Conversation:
     """A new thread between Hatch's address ``own`` and ``other``, empty until
     ``_thread_add`` counts its first email in."""
     own, other = own.lower(), other.lower()
@@ -614,6 +644,7 @@ def _thread_start(*, own: str, other: str, subject: str, at: datetime, contact) 
         contact_name=contact.name,
         last_message_at=at,
         message_count=0,
+        state=state,
     )
 
 

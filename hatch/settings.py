@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "conversations",
     "messaging",
     "emails",
+    "broadcasts",
     "idempotency",
     "demo",
     # Sign-in attempts: locks out a username+address after repeated failures (see below).
@@ -406,6 +407,16 @@ if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", SEN
         f"SEND_RATE_LIMIT must look like 120/minute (per second, minute, hour or day), "
         f"not {SEND_RATE_LIMIT!r}."
     )
+
+# Broadcasts (the broadcasts app). Each SMS of one ends with this line, so that every
+# recipient knows how to stop them (empty: none; carriers expect one).
+BROADCAST_SMS_FOOTER = env.str("BROADCAST_SMS_FOOTER", default="Reply STOP to opt out")
+# Segments per second each sending number may be given (a Messaging Service counts as one
+# sender); 0: no pacing. Twilio queues what exceeds a number's own rate and fails what waits
+# there past about 10 hours (errors 30001, 21611): a paced broadcast spreads out instead.
+SMS_SENDER_RATE = env.float("SMS_SENDER_RATE", default=0)
+if SMS_SENDER_RATE < 0:
+    raise ImproperlyConfigured("SMS_SENDER_RATE must be 0 (no pacing) or more, e.g. 1 or 30.")
 
 # SMS per calendar day (in TIME_ZONE) that Hatch accepts: from each user, and from everyone
 # together (commands and broadcasts included); 0 for no limit. Beyond either: 429 naming the

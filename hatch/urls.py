@@ -4,9 +4,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from broadcasts.api import BroadcastViewSet
 from contacts.api import ContactViewSet
 from conversations.api import SavedReplyViewSet
 from emails.api import EmailThreadViewSet, EmailViewSet
+from emails.unsubscribe import unsubscribe
 from emails.webhooks import SendGridEventsView, SendGridInboundView
 from messaging.api import ConversationViewSet, MessageViewSet
 from messaging.webhooks import InboundSmsView, StatusCallbackView
@@ -26,6 +28,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("teammates", TeammateViewSet, basename="teammate")
 router.register("labels", LabelViewSet, basename="label")
 router.register("saved_replies", SavedReplyViewSet, basename="saved_reply")
+router.register("broadcasts", BroadcastViewSet, basename="broadcast")
 
 admin.site.site_header = "Hatch administration"
 admin.site.site_title = "Hatch"
@@ -68,6 +71,7 @@ urlpatterns = [
     path("webhooks/sendgrid/events", SendGridEventsView.as_view(), name="sendgrid-events"),
     # No trailing slash, and none added: SendGrid does not follow redirects.
     path("webhooks/sendgrid/inbound", SendGridInboundView.as_view(), name="sendgrid-inbound"),
+    path("unsubscribe/<str:token>", unsubscribe, name="email-unsubscribe"),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -180,6 +180,12 @@ class Message(OutboxRecord):
                 condition=models.Q(status__in=["scheduled", "queued", "sending"]),
                 name="message_outbox_idx",
             ),
+            # A broadcast's messages by status: its counts (broadcasts.selectors).
+            models.Index(
+                fields=["broadcast_id", "status"],
+                condition=models.Q(broadcast_id__isnull=False),
+                name="message_broadcast_idx",
+            ),
             # The conversation list's "scheduled" filter.
             models.Index(
                 fields=["conversation"],

@@ -4,6 +4,7 @@ Views, viewsets, commands, webhooks and tasks call them; they hold no rules of t
 Each service validates first, then writes inside one short transaction.
 """
 
+import functools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from attachments.services import (
     attachments_write,
 )
 from contacts.selectors import contact_time_zone
+from conversations.models import ConversationState
 from conversations.selectors import users_named
 from core.contacts import (
     CONTACT_MAX_LENGTH,
@@ -61,7 +63,7 @@ from messaging.segments import count_segments
 from messaging.signals import outbound_message_stored
 from messaging.summary import store_message
 from outbox.engine import retry_delay
-from outbox.scheduling import send_plan
+from outbox.scheduling import BulkSend, bulk_plan, send_plan
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ def message_send(
     user: AbstractBaseUser | None = None,
     media: Sequence[IncomingFile] = (),
     send_at: datetime | None = None,
+    bulk: BulkSend | None = None,
 ) -> Message:
     """Accept an outbound message and store it; return the stored record.
 
@@ -106,6 +109,10 @@ def message_send(
     at least a minute and at most a year ahead; quiet hours may hold it later), when the
     outbox sends it; until then it can be canceled or changed (message_cancel,
     message_reschedule). Consent and the country are checked now and again when it goes.
+
+    ``bulk`` (an SMS only) sends it for a broadcast (outbox.scheduling.BulkSend): due when
+    the broadcast's pacing says, in its recipient's conversation without opening it (a new
+    one is created closed), and with no delivery task or inbox event of its own.
     """
     media = list(media)
     recipient = parse_contact(to, field="to")
@@ -121,17 +128,16 @@ def message_send(
         if refusal := sms_country_refusal(recipient.value):
             raise ValidationError(refusal, field="to")
         from_contact = _sms_sender(sender)
-        plan = send_plan(
-            send_at,
-            phone=recipient.value,
-            contact_time_zone=lambda: contact_time_zone(value=recipient.value),
-            now=now,
-        )
+        time_zone = functools.partial(contact_time_zone, value=recipient.value)
+        if bulk is not None:
+            plan = bulk_plan(bulk, phone=recipient.value, contact_time_zone=time_zone, now=now)
+        else:
+            plan = send_plan(send_at, phone=recipient.value, contact_time_zone=time_zone, now=now)
         channel, status = Channel.SMS, plan.status
         if refusal := consent.phone_refusal(recipient.value):
             raise Conflict(refusal, field="to")
     else:
-        if send_at is not None:
+        if send_at is not None or bulk is not None:
             raise ValidationError(
                 "Only an SMS can be scheduled: an internal message is posted at once.",
                 field="send_at",
@@ -153,6 +159,16 @@ def message_send(
         delivered_at=now if status == MessageStatus.DELIVERED else None,
         next_attempt_at=plan.next_attempt_at if plan else None,
         scheduled_for=plan.scheduled_for if plan else None,
+        broadcast_id=bulk.broadcast_id if bulk else None,
+    )
+    # A broadcast's message opens no conversation and tells the inbox nothing of itself.
+    store = functools.partial(
+        store_message,
+        message,
+        own=from_contact.value,
+        other=recipient.value,
+        new_state=ConversationState.CLOSED if bulk else None,
+        publish=bulk is None,
     )
     attachments = []
     if media:
@@ -166,15 +182,15 @@ def message_send(
         if attachments:
             with transaction.atomic():
                 attachments_save(attachments)
-                store_message(message, own=from_contact.value, other=recipient.value)
+                store()
                 _attachments_link(message, attachments)
         else:
-            store_message(message, own=from_contact.value, other=recipient.value)
+            store()
     except BaseException:
         if quota is not None:
             sms_quota_give_back(quota)
         raise
-    if channel == Channel.SMS:
+    if channel == Channel.SMS and bulk is None:
         # Its receiver (messaging.signals) enqueues the delivery once this commits: at
         # once, or for the time it is due.
         outbound_message_stored.send(

@@ -86,7 +86,15 @@ def conversation_summary(
     }
 
 
-def store_message(message: Message, *, own: str, other: str, inbound: bool = False) -> None:
+def store_message(
+    message: Message,
+    *,
+    own: str,
+    other: str,
+    inbound: bool = False,
+    new_state: str | None = None,
+    publish: bool = True,
+) -> None:
     """Insert a new message and create or update its conversation's summary, in ONE statement.
 
     ``message`` is unsaved; its conversation is the one between ``own`` (Hatch's side) and
@@ -99,7 +107,11 @@ def store_message(message: Message, *, own: str, other: str, inbound: bool = Fal
     serialises concurrent writers to the same conversation, and the summary only moves
     forward: the preview and the reply address follow the newest message, whatever order
     concurrent writers commit in. The database's constraints check the row as an ORM
-    insert would, and the inbox is told with the rows in hand.
+    insert would, and the inbox is told with the rows in hand (unless ``publish`` is
+    false: a broadcast tells it of its progress instead).
+
+    ``new_state``: the team state of a conversation this creates (a broadcast's are
+    closed, so that it opens none); an existing one keeps its own.
     """
     conversation = Conversation(
         **conversation_summary(
@@ -113,6 +125,8 @@ def store_message(message: Message, *, own: str, other: str, inbound: bool = Fal
             inbound_count=int(inbound),
         )
     )
+    if new_state is not None:
+        conversation.state = new_state
     message.conversation_id = conversation.id
     if inbound:
         conversation_reopen_on_inbound(conversation.id)
@@ -143,7 +157,10 @@ def store_message(message: Message, *, own: str, other: str, inbound: bool = Fal
     if conversation_row["contact_id"] is None and message.channel == Channel.SMS:
         contact = _conversation_contact_create(conversation.id, other)
         conversation_row["contact_id"], conversation_row["contact_name"] = contact.pk, contact.name
-    publish_message_changed(message.pk, created=True, rows=(message_row(message), conversation_row))
+    if publish:
+        publish_message_changed(
+            message.pk, created=True, rows=(message_row(message), conversation_row)
+        )
 
 
 def _conversation_contact_create(conversation_id, phone: str) -> Contact:

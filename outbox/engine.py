@@ -49,6 +49,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Case, F, Min, Q, Value, When
 from django.db.models.functions import Coalesce
+from django.dispatch import Signal
 from django.tasks import Task, task_backends
 from django.utils import timezone
 
@@ -64,6 +65,12 @@ QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 SCHEDULED, CANCELED = "scheduled", "canceled"
 # What a claim may take once due.
 WAITING = (QUEUED, SCHEDULED)
+# The record id of a delivery task that names no record: it drains what is due.
+DRAIN_ON = ""
+
+# Sent (after the commit) when records sent for broadcasts changed status, with
+# ``sender`` the record model and ``broadcast_ids``: the broadcasts app tells open inboxes.
+records_progressed = Signal()
 
 # Attempt error codes the outbox itself writes (DeliveryAttempt.error_code):
 AMBIGUOUS = "no-answer"  # the provider may have accepted: look it up before sending again
@@ -350,9 +357,9 @@ class Outbox:
     def drain(self) -> dict[str, int]:
         """Deliver every due record of the channel, DELIVERY_CONCURRENCY provider calls at
         a time, until none is left or DELIVERY_DRAIN_SECONDS have passed (a busy queue
-        gives its worker back now and then; each record has a task of its own, so what is
-        left is drained by the next). The delivery task runs this: its own record is one
-        of those due, or another worker holds it already.
+        gives its worker back now and then: what is left is drained by the next task, one
+        enqueued here if need be). The delivery task runs this: its own record is one of
+        those due, or another worker holds it already.
 
         A provider answers in 100-300 ms: a worker that waited for each answer in turn
         delivered 9 SMS a second. Calls run side by side in a pool of threads that only
@@ -360,7 +367,20 @@ class Outbox:
         at a time. Answers how many records ended how.
         """
         limit = self.concurrency()
-        return dict(Counter(self._deliver(self.claim_due(limit=limit), claim_more=True).values()))
+        outcomes = Counter(self._deliver(self.claim_due(limit=limit), claim_more=True).values())
+        if self.due_exists():
+            # Given back with work left (a broadcast's records have no task each): the
+            # next task goes on with it.
+            self.enqueue(DRAIN_ON)
+        return dict(outcomes)
+
+    def due_exists(self) -> bool:
+        """Whether a record waits that is due now (one probe of the outbox index)."""
+        return (
+            self.model.objects.filter(status__in=WAITING, next_attempt_at__lte=timezone.now())
+            .only("pk")
+            .exists()
+        )
 
     def ambiguous_since(self, record) -> datetime | None:
         """When the first attempt with an unknown outcome started, if there was one."""
@@ -644,9 +664,23 @@ class Outbox:
                     self._attempt_row(call.record, call.started_at, call.clock, AttemptOutcome.SENT)
                     for call, _ in sent
                 )
-                self.publish_many([call.record.pk for call, _ in sent])
+                self._tell([call.record for call, _ in sent])
             outcomes.update((str(call.record.pk), SENT) for call, _ in sent)
         return outcomes
+
+    def _tell(self, records: list) -> None:
+        """Tell open inboxes these records changed (inside the transaction): each one, or,
+        for those sent for a broadcast, the broadcast (records_progressed; its receiver
+        sends progress about once a second, not an event per record)."""
+        own = [record.pk for record in records if record.broadcast_id is None]
+        if own:
+            self.publish_many(own)
+        broadcasts = {record.broadcast_id for record in records} - {None}
+        if broadcasts:
+            transaction.on_commit(
+                lambda: records_progressed.send(sender=self.model, broadcast_ids=broadcasts),
+                robust=True,
+            )
 
     def _adopt(self, record, found: Any, started_at: datetime, clock: float | None) -> str:
         """An earlier attempt reached the provider: record its answer instead of resending."""
@@ -656,7 +690,7 @@ class Outbox:
             ).exists()
             if still_ours:
                 self.apply_success(record, found, timezone.now())
-                self.publish(record.pk)
+                self._tell([record])
             self._attempt(
                 record,
                 started_at,
@@ -715,7 +749,7 @@ class Outbox:
                 )
             self._attempt(record, started_at, clock, outcome, error)
             if moved:
-                self.publish(record.pk)
+                self._tell([record])
             if moved and not gives_up:
                 transaction.on_commit(
                     lambda: self.enqueue(record.pk, run_after=next_attempt_at), robust=True

@@ -23,6 +23,10 @@ class OutboxRecord(TimestampedModel):
     # The time a scheduled record was asked to go out ("send_at"); null for a send now.
     # next_attempt_at is when it is due, which quiet hours may hold later than this.
     scheduled_for = models.DateTimeField(null=True, blank=True)
+    # The broadcast it was sent for (broadcasts.Broadcast), if any. A plain id rather than
+    # a foreign key: the broadcasts app sits above both channel apps and they never import
+    # it. Its records tell open inboxes of their progress together, not one by one.
+    broadcast_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         abstract = True

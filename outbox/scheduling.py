@@ -9,7 +9,8 @@ one wins.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,6 +21,9 @@ from outbox.engine import QUEUED, SCHEDULED
 
 # Sooner than this is a send now; a schedule is a decision, not a race with the worker.
 SCHEDULE_MIN_LEAD = timedelta(minutes=1)
+# When a paused broadcast's waiting records are due: never, until it is resumed
+# (broadcasts.services), which gives them their times again.
+PAUSED_UNTIL = datetime(9999, 12, 31, tzinfo=UTC)
 # Later than this is almost surely a mistake (a year typed wrong), and keeps no promise a
 # team could rely on.
 SCHEDULE_MAX_LEAD = timedelta(days=365)
@@ -61,6 +65,36 @@ class SendPlan:
         return self.status == SCHEDULED
 
 
+@dataclass(frozen=True)
+class BulkSend:
+    """A record sent as part of a broadcast: its ``broadcast_id``, and ``due_at``, when the
+    broadcast's pacing lets it go (quiet hours may hold it later). Its delivery task is the
+    broadcast's to enqueue (one per stretch of time, not one per record), and it tells open
+    inboxes of itself through the broadcast's progress."""
+
+    broadcast_id: Any
+    due_at: datetime
+
+
+def bulk_plan(
+    bulk: BulkSend,
+    *,
+    phone: str = "",
+    contact_time_zone: Callable[[], str] = str,
+    now: datetime | None = None,
+) -> SendPlan:
+    """The plan of a broadcast's record: due when its pacing says (at once if that has
+    passed: queued), or later (scheduled), and held by quiet hours as any scheduled one."""
+    now = now or timezone.now()
+    held = None
+    if settings.QUIET_HOURS.strip():
+        held = hold_for(bulk.due_at, phone=phone, contact_time_zone=contact_time_zone())
+    due = held or bulk.due_at
+    if due <= now:
+        return SendPlan(QUEUED, None, due)
+    return SendPlan(SCHEDULED, bulk.due_at, due)
+
+
 def send_plan(
     send_at: datetime | None,
     *,
@@ -96,6 +130,12 @@ def schedule_data(row: dict, *, time=lambda value: value) -> dict:
     while quiet hours hold a scheduled record past it, ``held_until`` and ``held_note``
     (how the inbox says it: quiet hours end at the same time of the recipient's day
     whatever their zone). ``time`` writes a datetime as the answer's other times are."""
+    if row["next_attempt_at"] == PAUSED_UNTIL:
+        return {
+            "scheduled_for": time(row["scheduled_for"]),
+            "held_until": None,
+            "held_note": "paused with its broadcast",
+        }
     held = (
         row["status"] == SCHEDULED
         and row["scheduled_for"] is not None

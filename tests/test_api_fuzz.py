@@ -37,6 +37,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from broadcasts.recipients import recipients_resolve
+from broadcasts.services import broadcast_create
 from contacts.services import contact_create, contact_for_point
 from emails import services as email_services
 from emails.events import InboundEmail
@@ -74,6 +76,14 @@ VALID_BODIES = {
         {"to": "(415) 555-0199", "body": "Your table is ready"},
         {"to": "Front desk", "body": "Lunch?", "from": "Casey"},
         {"to": "(415) 555-0199", "body": "See you at 8", "send_at": IN_TWO_DAYS},
+    ],
+    "/api/broadcasts": [
+        {
+            "name": "Holiday hours",
+            "channel": "sms",
+            "body": "We open at 10.",
+            "recipients": {"numbers": ["(415) 555-0199", "not a number"]},
+        },
     ],
     "/api/send_email": [
         {
@@ -206,8 +216,19 @@ def records(transactional_db):
             name="Grace Hopper", emails=["grace@example.com"], time_zone="America/New_York"
         ),
     ]
+    broadcasts = [
+        broadcast_create(
+            name=f"Holiday hours {n}",
+            channel="sms",
+            body='Hi {{contact.first_name|default:"there"}}, we open at 10.',
+            recipients=recipients_resolve(channel="sms", addresses=["+14155550123"]),
+            user=user,
+        )
+        for n in range(2)
+    ]
     return {
         "token": Token.objects.create(user=user).key,
+        "broadcast": [str(broadcast.id) for broadcast in broadcasts],
         "conversation": [str(received.conversation_id), str(internal.conversation_id)],
         "message": [str(record.id) for record in (received, sent, internal, *scheduled)],
         "email": [str(record.id) for record in (email, received_email, answer, *scheduled_emails)],
@@ -242,6 +263,8 @@ def refused_by_the_test_server(response: requests.Response) -> bool:
 
 def kind_of(path: str) -> str:
     """Which records an operation's {id} names."""
+    if path.startswith("/api/broadcasts"):
+        return "broadcast"
     if path.startswith("/api/contacts"):
         return "contact"
     if path.startswith("/api/emails"):

@@ -32,6 +32,8 @@ from rest_framework.authtoken.models import Token, TokenProxy
 
 from attachments.selectors import attachment_public_url
 from attachments.services import EMAIL_POLICY, attachment_store
+from broadcasts import services as broadcast_services
+from broadcasts.recipients import recipients_resolve
 from consent.models import ConsentChange
 from consent.services import address_suppress
 from contacts.models import Contact
@@ -39,6 +41,7 @@ from contacts.services import contact_create
 from conversations.models import SavedReply
 from emails import services as email_services
 from emails.tests.factories import EmailFactory
+from emails.unsubscribe import unsubscribe_url
 from messaging import services
 from messaging.models import Message, MessageStatus
 from messaging.tests import test_realtime as realtime_tests
@@ -211,6 +214,12 @@ SMS = {"to": "+14155552671", "body": "Your table is ready"}
 # The contact merged into another by the merge route's request (its id is in the body).
 OTHER_CONTACT_ID = uuid.UUID("00000000-0000-4000-8000-00000000c0de")
 EMAIL = {"to_email": "ada@example.com", "subject": "Your order", "body": "It ships today."}
+BROADCAST = {
+    "name": "Holiday hours",
+    "channel": "sms",
+    "body": "We open at 10.",
+    "recipients": {"numbers": ["+14155550123"]},
+}
 
 EXPECTED: dict[str, Kind] = {
     # The API (DRF): reads and writes.
@@ -233,6 +242,12 @@ EXPECTED: dict[str, Kind] = {
     "email-list": api(),
     "email-detail": api(),
     "email-cancel": api("post"),
+    "broadcast-list": api("post", BROADCAST, Outcome(201)),
+    "broadcast-detail": api(),
+    "broadcast-preview": api("post", BROADCAST),
+    "broadcast-pause": api("post"),
+    "broadcast-resume": api("post"),
+    "broadcast-cancel": api("post"),
     "email_thread-list": api(),
     "email_thread-detail": api(),
     "email_thread-read": api("post"),
@@ -292,6 +307,8 @@ EXPECTED: dict[str, Kind] = {
     "attachment-download": FILE,
     # Signed and expiring: what Twilio fetches an outbound MMS's media from.
     "attachment-public": PUBLIC,
+    # A broadcast email's unsubscribe link: its signed token decides, for whoever opens it.
+    "email-unsubscribe": PUBLIC,
     # The admin site.
     "admin:index": admin(OK),
     "admin:app_list": admin(OK),
@@ -383,6 +400,20 @@ def world(db):
     scheduled_email = email_services.email_send(
         to_email="cy@example.com", subject="Reminder", body="Tomorrow at 9.", send_at=tomorrow
     )
+    sending = broadcast_services.broadcast_create(
+        name="Holiday hours",
+        channel="sms",
+        body="We open at 10.",
+        recipients=recipients_resolve(channel="sms", addresses=["+14155550125"]),
+    )
+    paused = broadcast_services.broadcast_pause(
+        broadcast=broadcast_services.broadcast_create(
+            name="Paused",
+            channel="sms",
+            body="We open at 10.",
+            recipients=recipients_resolve(channel="sms", addresses=["+14155550126"]),
+        )
+    )
     email = EmailFactory()
     email_thread_id = email_services.email_send(
         to_email="bea@example.com", subject="Your order", body="It ships today."
@@ -464,12 +495,16 @@ def world(db):
                 values[name] = attachment.filename
             elif name == "token" and route.name == "welcome":
                 values[name] = invitation.token
+            elif name == "token" and route.name == "email-unsubscribe":
+                values[name] = unsubscribe_url("ada@example.com").rsplit("/", 1)[1]
             elif name == "token":
                 values[name] = attachment_public_url(attachment).split("/")[-2]
             elif name == "url":
                 values[name] = "no-such-admin-page/"
             elif name == "pk" and route.name in ("message-cancel", "email-cancel"):
                 values[name] = str((scheduled_sms if route.name[0] == "m" else scheduled_email).id)
+            elif name == "pk" and route.name.startswith("broadcast-"):
+                values[name] = str((paused if route.name == "broadcast-resume" else sending).id)
             elif name == "pk":
                 prefix = route.name.split("-")[0]
                 values[name] = str(

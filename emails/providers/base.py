@@ -45,10 +45,12 @@ class OutgoingEmail:
     references: tuple[str, ...] = ()
     # Its files, in order, each sent as an attachment.
     attachments: tuple[OutgoingAttachment, ...] = ()
+    # Headers of their own, sent as they are (a broadcast's List-Unsubscribe).
+    extra_headers: tuple[tuple[str, str], ...] = ()
 
     def headers(self) -> dict[str, str]:
         """The headers a provider must send as they are: Message-ID, In-Reply-To and
-        References, those that apply, each id in angle brackets."""
+        References, those that apply, each id in angle brackets, then ``extra_headers``."""
         headers = {}
         if self.message_id:
             headers["Message-ID"] = f"<{self.message_id}>"
@@ -56,6 +58,7 @@ class OutgoingEmail:
             headers["In-Reply-To"] = f"<{self.in_reply_to}>"
         if self.references:
             headers["References"] = " ".join(f"<{ref}>" for ref in self.references)
+        headers.update(self.extra_headers)
         return headers
 
     def line_break_field(self) -> str | None:
