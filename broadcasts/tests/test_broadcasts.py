@@ -3,6 +3,8 @@ skipped and counted, every message in its recipient's conversation, sent by the 
 through the real SDKs to the local fakes; pause, resume, cancel; the daily limit."""
 
 import itertools
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -275,3 +277,50 @@ def test_an_email_broadcast_carries_its_unsubscribe_link_which_writes_the_consen
     )
     assert counts(api_client, second)["skipped_opted_out"] == 1
     assert client.get("/unsubscribe/forged-token").status_code == 404
+
+
+def test_the_command_creates_a_broadcast_and_follows_it_to_the_end(fake_providers, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    recipients = tmp_path / "list.csv"
+    recipients.write_text("phone,first_name\n+14155550101,Ada\n+14155550102,Bea\nnope,Cy\n")
+    out = StringIO()
+
+    def workers():
+        # What the db_workers do meanwhile: prepare it, then send what is due.
+        try:
+            while not Broadcast.objects.exists():
+                time.sleep(0.05)
+            services.broadcast_prepare(broadcast_id=Broadcast.objects.get().id)
+            sms_outbox.drain()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=workers)
+    worker.start()
+    call_command(
+        "send_broadcast",
+        "--name",
+        "Tables",
+        "--body",
+        "Hi {{contact.first_name}}",
+        "--csv",
+        str(recipients),
+        stdout=out,
+    )
+    worker.join(30)
+
+    assert out.getvalue().splitlines()[0].endswith(": 3 recipients.")
+    assert out.getvalue().splitlines()[-1] == "Done: sent 2, skipped_invalid 1."
+    assert len(fake_providers.twilio_messages()) == 2
+
+
+def test_the_command_says_what_is_wrong(settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Name at least one recipient"):
+        call_command("send_broadcast", "--name", "Empty", "--body", "Hi", "--no-wait")
