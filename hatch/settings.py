@@ -384,7 +384,10 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        # Events a socket may fall behind by before the layer drops them (channels_redis
+        # keeps 100): a burst of a thousand sends is a thousand events, and one dropped
+        # is a message the page never shows (tests/test_several_machines.py).
+        "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000},
     }
     if REDIS_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}

@@ -554,11 +554,15 @@ class Outbox:
             self.publish(record_id)
 
     def sweep(self) -> dict[str, int]:
-        """Re-enqueue lost records (queued, or scheduled and past their time: their task
-        was lost, or the queue has no deferred tasks) and re-queue records stuck in
-        "sending"."""
+        """Re-enqueue lost records (queued, or scheduled, and OUTBOX_QUEUED_GRACE_SECONDS
+        past their time: their task was lost; at once when due if the task backend holds
+        no task for later) and re-queue records stuck in "sending"."""
         now = timezone.now()
         overdue = now - timedelta(seconds=settings.OUTBOX_QUEUED_GRACE_SECONDS)
+        if not task_backends[self.task.backend].supports_defer:
+            # Nothing holds a task for later (the immediate backend, in development): the
+            # sweeper sends what falls due, scheduled sends and retries, as it falls due.
+            overdue = now
         lost = list(
             self.model.objects.filter(status__in=WAITING)
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=overdue))

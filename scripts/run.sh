@@ -62,4 +62,10 @@ $python scripts/database_ready.py
 
 $python manage.py migrate --no-input
 $python manage.py seed_demo
-exec $python manage.py runserver "$host:$port"
+# Scheduled sends, retries and broadcasts wait for their time, and with
+# TASK_BACKEND=immediate no queue holds a task for later: a sweeper beside the server sends
+# each as it falls due (and stops with it).
+$python manage.py sweep_outbox --loop 5 >/dev/null &
+sweeper=$!
+trap 'kill "$sweeper" 2>/dev/null' EXIT
+$python manage.py runserver "$host:$port"

@@ -435,3 +435,21 @@ def test_a_direct_reply_goes_at_once_in_quiet_hours_unless_strict(api_client, se
     assert parse_datetime(message["held_until"]) == window_end
     # Held, so it can still be canceled.
     assert api_client.post(f"/api/messages/{message['id']}/cancel").status_code == 200
+
+
+def test_without_deferred_tasks_the_sweeper_sends_each_as_it_falls_due(
+    channel, api_client, fake_providers, settings
+):
+    """The immediate backend (make run) holds no task for later: the sweeper loop beside
+    the server sends a scheduled record once it is due, not a grace period after."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    _, record, _ = schedule(channel, api_client)
+    assert channel.outbox.sweep()["requeued_lost"] == 0  # not yet due
+    assert channel.sent_to_provider(fake_providers) == 0
+
+    time_passes(channel, record)
+
+    assert channel.outbox.sweep()["requeued_lost"] == 1
+    record.refresh_from_db()
+    assert record.status == "sent"
+    assert channel.sent_to_provider(fake_providers) == 1
