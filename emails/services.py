@@ -226,12 +226,7 @@ def email_send(
 def email_cancel(*, email: Email) -> Email:
     """Cancel a scheduled email: it will not be sent; return it as it now stands. Raises
     Conflict once its sending has begun (or for an email that was never scheduled)."""
-    with transaction.atomic():
-        canceled = email_outbox.cancel(email.pk)
-    email.refresh_from_db()
-    if not canceled:
-        raise Conflict(_not_scheduled(email.get_status_display()))
-    return email
+    return _after_schedule_change(email, email_outbox.cancel(email.pk))
 
 
 def email_reschedule(
@@ -255,23 +250,20 @@ def email_reschedule(
         changes["body"] = body
     plan = None
     if send_at is not None:
-        plan = send_plan(
-            send_at, contact_time_zone=lambda: contact_time_zone(value=email.to_email.lower())
-        )
-        changes["scheduled_for"] = plan.scheduled_for
-        changes["next_attempt_at"] = plan.next_attempt_at
+        time_zone = functools.partial(contact_time_zone, value=email.to_email.lower())
+        plan = send_plan(send_at, contact_time_zone=time_zone)
+        changes.update(plan.times())
     if not changes:
         raise ValidationError("Give a new 'subject', 'body' or 'send_at'.", field="body")
-    with transaction.atomic():
-        moved = Email.objects.filter(id=email.pk, status=EmailStatus.SCHEDULED).update(
-            updated_at=timezone.now(), **changes
-        )
-        if moved:
-            publish_email_changed(email.pk)
-            if plan is not None:
-                email_outbox.schedule(email.pk, plan.next_attempt_at)
+    moved = email_outbox.change_scheduled(
+        email.pk, changes, due_at=plan.next_attempt_at if plan else None
+    )
+    return _after_schedule_change(email, moved)
+
+
+def _after_schedule_change(email: Email, changed: bool) -> Email:
     email.refresh_from_db()
-    if not moved:
+    if not changed:
         raise Conflict(_not_scheduled(email.get_status_display()))
     return email
 

@@ -204,12 +204,7 @@ def message_send(
 def message_cancel(*, message: Message) -> Message:
     """Cancel a scheduled SMS: it will not be sent; return it as it now stands. Raises
     Conflict once its sending has begun (or for a message that was never scheduled)."""
-    with transaction.atomic():
-        canceled = sms_outbox.cancel(message.pk)
-    message.refresh_from_db()
-    if not canceled:
-        raise Conflict(_not_scheduled(message.get_status_display()))
-    return message
+    return _after_schedule_change(message, sms_outbox.cancel(message.pk))
 
 
 def message_reschedule(
@@ -227,22 +222,20 @@ def message_reschedule(
         plan = send_plan(
             send_at,
             phone=message.to_contact,
-            contact_time_zone=lambda: contact_time_zone(value=message.to_contact),
+            contact_time_zone=functools.partial(contact_time_zone, value=message.to_contact),
         )
-        changes["scheduled_for"] = plan.scheduled_for
-        changes["next_attempt_at"] = plan.next_attempt_at
+        changes.update(plan.times())
     if not changes:
         raise ValidationError("Give a new 'body' or 'send_at'.", field="body")
-    with transaction.atomic():
-        moved = Message.objects.filter(id=message.pk, status=MessageStatus.SCHEDULED).update(
-            updated_at=timezone.now(), **changes
-        )
-        if moved:
-            publish_message_changed(message.pk)
-            if plan is not None:
-                sms_outbox.schedule(message.pk, plan.next_attempt_at)
+    moved = sms_outbox.change_scheduled(
+        message.pk, changes, due_at=plan.next_attempt_at if plan else None
+    )
+    return _after_schedule_change(message, moved)
+
+
+def _after_schedule_change(message: Message, changed: bool) -> Message:
     message.refresh_from_db()
-    if not moved:
+    if not changed:
         raise Conflict(_not_scheduled(message.get_status_display()))
     return message
 

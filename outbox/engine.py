@@ -478,14 +478,22 @@ class Outbox:
     def cancel(self, record_id) -> bool:
         """Cancel a record while it is scheduled: one compare-and-swap UPDATE, so a cancel
         and a worker's claim never both win. False once its sending has begun (or it was
-        never scheduled). Call inside the caller's transaction; tells open inboxes."""
-        now = timezone.now()
-        canceled = self.model.objects.filter(id=record_id, status=SCHEDULED).update(
-            status=CANCELED, next_attempt_at=None, updated_at=now
-        )
-        if canceled:
-            self.publish(record_id)
-        return bool(canceled)
+        never scheduled). Tells open inboxes."""
+        return self.change_scheduled(record_id, {"status": CANCELED, "next_attempt_at": None})
+
+    def change_scheduled(self, record_id, changes: dict, *, due_at: datetime | None = None) -> bool:
+        """Write ``changes`` to a record while it is scheduled (the same compare-and-swap
+        as a cancel), and enqueue its delivery for ``due_at`` when given; False once its
+        sending has begun. Tells open inboxes."""
+        with transaction.atomic():
+            moved = self.model.objects.filter(id=record_id, status=SCHEDULED).update(
+                updated_at=timezone.now(), **changes
+            )
+            if moved:
+                self.publish(record_id)
+                if due_at is not None:
+                    self.schedule(record_id, due_at)
+        return bool(moved)
 
     def retry_failed(
         self,

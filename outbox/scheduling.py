@@ -64,6 +64,10 @@ class SendPlan:
     def scheduled(self) -> bool:
         return self.status == SCHEDULED
 
+    def times(self) -> dict:
+        """The record's columns that say when it goes."""
+        return {"scheduled_for": self.scheduled_for, "next_attempt_at": self.next_attempt_at}
+
 
 @dataclass(frozen=True)
 class BulkSend:
