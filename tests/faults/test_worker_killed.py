@@ -63,6 +63,24 @@ def sweep(env: dict[str, str]) -> dict[str, tuple[int, int]]:
     return counts
 
 
+def kill_mid_batch(pool, fake, total: int) -> None:
+    """Kill every worker in the middle: a third of ``total`` accepted and records in
+    flight; then let the fake answer the dead workers' held requests, and answer at once."""
+    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
+    while not (
+        len(fake.twilio_messages()) + len(fake.sendgrid_mails()) >= total // 3
+        and Message.objects.filter(status=MessageStatus.SENDING).count()
+        + Email.objects.filter(status=EmailStatus.SENDING).count()
+        >= 2
+    ):
+        assert time.monotonic() < deadline, pool.log_tail()
+        time.sleep(0.01)
+    pool.kill()
+    time.sleep(SEND_SECONDS + 0.2)
+    fake.set_mode("twilio", None)
+    fake.set_mode("sendgrid", None)
+
+
 def wait_until_all_sent(pool) -> None:
     deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
     while time.monotonic() < deadline:
@@ -105,21 +123,8 @@ def test_workers_killed_mid_batch_lose_nothing_and_send_no_sms_twice(
     started = time.monotonic()
     first.start(WORKERS)
 
-    # Kill in the middle: a third of the batch accepted and records in flight.
-    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
-    while not (
-        len(fake.twilio_messages()) + len(fake.sendgrid_mails()) >= total // 3
-        and Message.objects.filter(status=MessageStatus.SENDING).count()
-        + Email.objects.filter(status=EmailStatus.SENDING).count()
-        >= 2
-    ):
-        assert time.monotonic() < deadline, first.log_tail()
-        time.sleep(0.01)
-    first.kill()
+    kill_mid_batch(first, fake, total)
     killed_at = time.monotonic() - started
-    time.sleep(SEND_SECONDS + 0.2)  # the fake answers the dead workers' held requests
-    fake.set_mode("twilio", None)
-    fake.set_mode("sendgrid", None)
 
     sms_in_flight = set(
         Message.objects.filter(status=MessageStatus.SENDING).values_list("id", flat=True)
@@ -278,19 +283,7 @@ def test_scheduled_records_go_once_and_never_early_through_killed_workers(
     while timezone.now() < first_due - timedelta(seconds=1):
         assert not fake.twilio_messages() and not fake.sendgrid_mails()
         time.sleep(0.2)
-    deadline = time.monotonic() + DRAIN_LIMIT_SECONDS
-    while not (
-        len(fake.twilio_messages()) + len(fake.sendgrid_mails()) >= to_send // 3
-        and Message.objects.filter(status=MessageStatus.SENDING).count()
-        + Email.objects.filter(status=EmailStatus.SENDING).count()
-        >= 2
-    ):
-        assert time.monotonic() < deadline, first.log_tail()
-        time.sleep(0.01)
-    first.kill()
-    time.sleep(SEND_SECONDS + 0.2)
-    fake.set_mode("twilio", None)
-    fake.set_mode("sendgrid", None)
+    kill_mid_batch(first, fake, to_send)
     emails_in_flight = set(
         Email.objects.filter(status=EmailStatus.SENDING).values_list("id", flat=True)
     )
