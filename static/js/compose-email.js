@@ -1,6 +1,7 @@
 // The compose-email dialog: a new email, or a reply, reply-all or forward prefilled from an
 // email of the open thread (the answer lands in that thread); files attached with their
-// sizes, checked against the limits before sending. And what the sender hears afterwards:
+// sizes, checked against the limits before sending; sent now or at a time chosen with
+// Schedule (schedule-picker.js). And what the sender hears afterwards:
 // Hatch accepting an email is not its delivery, so the outcome is announced when a pushed
 // update brings it.
 
@@ -16,6 +17,7 @@ import {
 } from "./forms.js";
 import { byId, showToast, urls } from "./page.js";
 import { emailStatusLabel } from "./render-email.js";
+import { schedulePicker } from "./schedule-picker.js";
 
 const FINAL_EMAIL_STATUSES = new Set(["delivered", "bounced", "dropped", "failed"]);
 
@@ -30,6 +32,17 @@ const ui = {
 const sentEmails = new Map(); // id -> status, of the emails sent from this page
 // What the open dialog answers: {in_reply_to} or {forward_of}, an email's id; {} for new.
 let parent = {};
+
+// The time the email is to be sent at, if one was chosen; a new time is a new send.
+const schedule = schedulePicker({
+  prefix: "compose",
+  submit: ui.form.querySelector("button[type=submit]"),
+  words: { now: "Send email", later: "Schedule email" },
+  onChange: () => {
+    delete ui.form.dataset.sendKey;
+    clearErrors(ui.form);
+  },
+});
 
 const files = filePicker({
   input: byId("compose-files"),
@@ -68,7 +81,7 @@ function payloadOf(form) {
   if (value("reply_to").trim()) {
     payload.reply_to = value("reply_to").trim();
   }
-  return { ...payload, ...parent };
+  return { ...payload, ...parent, ...schedule.payload() };
 }
 
 // With files: multipart, each file one "attachments" part, address lists comma-separated.
@@ -102,6 +115,13 @@ async function sendEmail(event) {
     showErrors(form, { message: empty, fields: { body: [empty] } });
     return;
   }
+  // The time may have passed while the email was written.
+  const late = schedule.problem();
+  if (late) {
+    showErrors(form, { message: late });
+    return;
+  }
+  const when = schedule.whenText();
   await submitDialogForm({
     dialog: ui.dialog,
     form,
@@ -111,8 +131,15 @@ async function sendEmail(event) {
       }),
     onSent: (result) => {
       files.clear();
-      // Accepted is not delivered: say "queued", and say the outcome when it is known.
-      showToast(`Email to ${result.email?.to_email ?? payload.to_email} is ${result.status}.`);
+      schedule.clear();
+      // Accepted is not delivered: say "queued" (or when it goes), and say the outcome when
+      // it is known.
+      const to = result.email?.to_email ?? payload.to_email;
+      showToast(
+        result.status === "scheduled"
+          ? `Email to ${to} scheduled for ${when}.`
+          : `Email to ${to} is ${result.status}.`,
+      );
       if (result.email) {
         sentEmails.set(result.email.id, result.email.status);
         upsertThreadEmail(result.email, { created: true });
@@ -144,6 +171,7 @@ function prefill(mode, email, thread) {
   clearErrors(form);
   delete form.dataset.sendKey; // another email: another Idempotency-Key
   files.clear();
+  schedule.clear();
   parent = {};
   ui.title.textContent = TITLES[mode];
   ui.context.hidden = mode === "new";

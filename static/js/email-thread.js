@@ -1,15 +1,17 @@
 // The open email thread: its emails in order, oldest first (render-email.js draws each),
 // remote images shown once asked for, each sent email's delivery details on demand, and
 // Reply, Reply all and Forward handed to the compose dialog (compose-email.js, through
-// the hook inbox.js gives). Opening a thread marks it read.
+// the hook inbox.js gives), and Edit and Cancel on an email scheduled to go later
+// (scheduled-edits.js). Opening a thread marks it read.
 
 import { getJSON, postJSON } from "./api.js";
-import { focusThread, selectThread, threadById, upsertThread } from "./emails.js";
+import { emailChanged, focusThread, selectThread, threadById, upsertThread } from "./emails.js";
 import { byId, narrowScreen, root, urls } from "./page.js";
 import { reportLeft, reportViewing } from "./presence.js";
 import { mergeByKey, reconcile } from "./render.js";
-import { threadEmail, threadParty } from "./render-email.js";
+import { emailStatusLabel, threadEmail, threadParty } from "./render-email.js";
 import { teamEntry } from "./render-team.js";
+import { scheduledEdits } from "./scheduled-edits.js";
 import { isMe } from "./team-data.js";
 import { showTeamState } from "./team-state.js";
 import { onExtrasChanged, threadOpened, withExtras } from "./thread-extras.js";
@@ -37,6 +39,22 @@ const open = {
   reading: false,
   hooks: { compose: () => {} },
 };
+
+// Edit and Cancel on the thread's scheduled emails.
+const scheduledEmails = scheduledEdits({
+  list: ui.emails,
+  attribute: "data-email-id",
+  noun: "email",
+  fields: ["subject", "body"],
+  urls: { record: urls.email, cancel: urls.emailCancel },
+  find: (id) => open.thread?.emails.find((email) => email.id === id) ?? null,
+  apply: (email) => {
+    upsertThreadEmail(email);
+    emailChanged(email);
+  },
+  redraw: () => renderEmails(),
+  statusLabel: emailStatusLabel,
+});
 
 export function openThreadId() {
   return open.id;
@@ -89,11 +107,12 @@ function renderEmails() {
         ...email,
         events: open.events.get(email.id) ?? null,
         eventsOpen: open.detailsOpen.has(email.id),
+        schedule: scheduledEmails.view(email),
       };
       return {
         key: email.id,
         signature: JSON.stringify(drawn),
-        build: () => threadEmail(drawn),
+        build: () => threadEmail(drawn, scheduledEmails.values(email.id)),
       };
     }),
   );
@@ -195,6 +214,7 @@ export function upsertThreadEmail(email, { created = false } = {}) {
   }
   const known = open.thread.emails.find((item) => item.id === email.id);
   if (known && !created) {
+    scheduledEmails.changed(email);
     open.thread.emails = mergeByKey(
       open.thread.emails,
       [email],
@@ -234,6 +254,8 @@ async function fetchEvents(id) {
   }
 }
 
+const COMPOSE_ACTIONS = new Set(["reply", "reply-all", "forward"]);
+
 function onAction(event) {
   const button = event.target.closest("button[data-action]");
   const item = event.target.closest("[data-email-id]");
@@ -247,7 +269,8 @@ function onAction(event) {
     fetchThread(open.id);
     return;
   }
-  if (email) {
+  // Edit and Cancel of a scheduled email are scheduledEmails' own.
+  if (email && COMPOSE_ACTIONS.has(button.dataset.action)) {
     open.hooks.compose({ mode: button.dataset.action, email, thread: open.thread });
   }
 }
@@ -272,6 +295,7 @@ function onDetailsToggle(event) {
 // hooks.compose({mode: "reply" | "reply-all" | "forward", email, thread}).
 export function setupEmailThread(hooks) {
   Object.assign(open.hooks, hooks);
+  scheduledEmails.setup();
   ui.emails.addEventListener("click", onAction);
   ui.emails.addEventListener("toggle", onDetailsToggle, true);
   onExtrasChanged((id) => {

@@ -1,5 +1,6 @@
 // The Emails view's list: email threads (sent and received), latest activity first, with
-// their unread counts, a search, and the threads pushed live as emails arrive.
+// their unread counts, a search, a filter (All, or Scheduled: threads with an email waiting
+// to go), and the threads pushed live as emails arrive.
 //
 // routing.js owns navigation (which view shows, the address bar, clicks on links),
 // email-thread.js the open thread, and live-events.js the websocket; this module owns the
@@ -35,6 +36,7 @@ const ui = {
   loadMore: byId("load-more-emails"),
   searchForm: byId("emails-search-form"),
   search: byId("emails-search-input"),
+  filters: [...document.querySelectorAll("button[data-email-filter]")],
 };
 export const emailList = ui.list;
 
@@ -44,10 +46,12 @@ const list = {
   loaded: false,
   request: null,
   query: "",
+  filter: "", // or "scheduled" (the API's ?status=)
   selectedId: null,
   // Whether the person is reading the open thread: its unread count then shows as 0.
   isReading: () => false,
   searchTimer: null,
+  recheckTimer: null,
 };
 
 function shown(thread) {
@@ -79,16 +83,24 @@ export function renderThreadList() {
   if (list.threads.length) {
     ui.status.textContent = "";
   } else if (list.query) {
-    ui.status.textContent = `No emails match “${list.query}”.`;
+    const kind = list.filter ? "scheduled emails" : "emails";
+    ui.status.textContent = `No ${kind} match “${list.query}”.`;
+  } else if (list.filter) {
+    ui.status.textContent = "No scheduled emails.";
   } else {
     ui.status.textContent = "No emails yet. Send one with Compose email.";
   }
 }
 
 function listUrl() {
-  return list.query
-    ? `${urls.emailThreads}?${new URLSearchParams({ q: list.query })}`
-    : urls.emailThreads;
+  const params = new URLSearchParams();
+  if (list.query) {
+    params.set("q", list.query);
+  }
+  if (list.filter) {
+    params.set("status", list.filter);
+  }
+  return params.size ? `${urls.emailThreads}?${params}` : urls.emailThreads;
 }
 
 // `refresh` merges the first page into what is shown (a catch-up); otherwise the first
@@ -141,18 +153,63 @@ function matchesSearch(thread) {
     .some((text) => text.toLowerCase().includes(needle));
 }
 
-// A thread pushed (a new email in it, or read) or answered by a write of this page.
-export function upsertThread(incoming) {
+// A thread the page has not shown yet: under Scheduled, only with a scheduled email as proof.
+function matchesFilter(thread, email) {
+  return matchesSearch(thread) && (!list.filter || email?.status === list.filter);
+}
+
+// A thread pushed (a new email in it, or read) or answered by a write of this page;
+// `email`: the email of it that changed, if that is the news.
+export function upsertThread(incoming, { email = null } = {}) {
   const thread = countUnread(incoming);
   if (!list.loaded) {
     return; // the first load will show it
   }
   const known = list.threads.some((item) => item.id === thread.id);
   const last = list.threads.at(-1);
-  if (!known && (!matchesSearch(thread) || (list.next && last && compareThreads(thread, last) > 0))) {
-    return; // not in this search, or older than what is loaded: "Load more" brings it
+  const older = list.next && last && compareThreads(thread, last) > 0;
+  if (!known && (!matchesFilter(thread, email) || older)) {
+    // Not in this search or filter, or older than what is loaded: "Load more" brings it.
+    return;
   }
   merge([thread]);
+  renderThreadList();
+  if (email) {
+    emailChanged(email);
+  }
+}
+
+// An email changed (pushed, or answered to this page's change). One that left the schedule
+// (sent, or canceled) may leave its thread with nothing waiting, but another may still
+// wait: the Scheduled list's first page is asked again, and a thread shown within its span
+// but missing from it leaves. Several changes in a burst ask once.
+export function emailChanged(email) {
+  if (list.filter === "scheduled" && email?.scheduled_for && email.status !== "scheduled") {
+    clearTimeout(list.recheckTimer);
+    list.recheckTimer = setTimeout(recheckFilter, 300);
+  }
+}
+
+async function recheckFilter() {
+  const url = listUrl();
+  if (list.request) {
+    return; // a first page is on its way: it is the answer
+  }
+  let page;
+  try {
+    page = await getJSON(url);
+  } catch {
+    return; // the next load shows the change
+  }
+  if (listUrl() !== url || list.request) {
+    return;
+  }
+  const threads = (page.email_threads ?? []).map(countUnread);
+  const found = new Set(threads.map((thread) => thread.id));
+  const last = threads.at(-1);
+  const beyondPage = (thread) => page.next && last && compareThreads(thread, last) > 0;
+  list.threads = list.threads.filter((thread) => found.has(thread.id) || beyondPage(thread));
+  merge(threads);
   renderThreadList();
 }
 
@@ -180,6 +237,16 @@ export function catchUpThreads() {
   return list.loaded ? loadThreads({ refresh: true }) : Promise.resolve();
 }
 
+export function applyEmailFilter(filter) {
+  for (const button of ui.filters) {
+    button.setAttribute("aria-pressed", String(button.dataset.emailFilter === filter));
+  }
+  if (filter !== list.filter) {
+    list.filter = filter;
+    loadThreads();
+  }
+}
+
 function applySearch() {
   clearTimeout(list.searchTimer);
   const query = ui.search.value.trim();
@@ -202,4 +269,7 @@ export function setupEmails({ isReading }) {
     event.preventDefault();
     applySearch();
   });
+  for (const button of ui.filters) {
+    button.addEventListener("click", () => applyEmailFilter(button.dataset.emailFilter));
+  }
 }

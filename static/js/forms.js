@@ -93,6 +93,7 @@ const FIELD_WORDS = {
   attachments: "files",
   in_reply_to: "email you are replying to",
   forward_of: "email you are forwarding",
+  send_at: "time to send at",
 };
 
 const capitalised = (text) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -158,6 +159,21 @@ const FAULTS = [
     ({ word }) => `The ${word} no longer exists. Reload the page and try again.`,
   ],
   [/not both: an email answers/, () => "An email can reply to an email or forward it, not both."],
+  // Scheduled sends (send_at), and changing or canceling one once it has gone.
+  [/must be at least a minute from now/, () => "Pick a time at least a minute from now."],
+  [/may be at most a year from now/, () => "Pick a time within a year from now."],
+  [
+    /needs a time zone offset|Give the time with its offset|Datetime has wrong format/,
+    () => "Hatch could not read that time. Pick it again.",
+  ],
+  [
+    /Only an SMS can be scheduled/,
+    () => "Only an SMS can be scheduled: an internal message is posted at once.",
+  ],
+  [
+    /Only a scheduled \w+ can be changed or canceled; this one is (\w+)/,
+    ({ match }) => `Too late to change or cancel: it is ${match[1]} already.`,
+  ],
   [
     /DATA_UPLOAD_MAX_MEMORY_SIZE/,
     () => "What you are sending is too large in all. Send fewer or smaller files.",

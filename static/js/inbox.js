@@ -13,6 +13,9 @@
 //   emails.js         the Emails view's thread list, and email-thread.js the open thread
 //                     (render-email.js draws both; email-frame.js shows HTML safely)
 //   routing.js        which view and what is open, in the address bar
+//   schedule-picker.js the composers' Schedule control (schedule.js: times), and
+//                     scheduled-edits.js Edit and Cancel on what waits to be sent
+//                     (render-schedule.js draws it)
 //   live-events.js    live updates over live.js's websocket
 //
 // The team's part (issue 13): list-filters.js (Open, Snoozed, Closed, All, Mine, Unassigned,

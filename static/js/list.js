@@ -57,7 +57,9 @@ function setListStatus(text, retry = null) {
   }
 }
 
-const FILTER_NAMES = { sms: "SMS", internal: "internal", failed: "failed" };
+const FILTER_NAMES = { sms: "SMS", internal: "internal", failed: "failed", scheduled: "scheduled" };
+// The filters the API takes as ?status=; the others are channels.
+const STATUS_FILTERS = new Set(["failed", "scheduled"]);
 
 function emptyListText() {
   if (state.conversations.length) {
@@ -74,8 +76,8 @@ function listUrl() {
   if (state.query) {
     params.set("q", state.query);
   }
-  if (state.filter === "failed") {
-    params.set("status", "failed");
+  if (STATUS_FILTERS.has(state.filter)) {
+    params.set("status", state.filter);
   } else if (state.filter) {
     params.set("channel", state.filter);
   }
@@ -149,8 +151,8 @@ function isChannelFilter() {
   return state.filter === "sms" || state.filter === "internal";
 }
 
-// A conversation the page has not shown yet: the failed filter needs the failed message
-// itself as proof, the search a match in what the summary holds.
+// A conversation the page has not shown yet: the failed and scheduled filters need such a
+// message itself as proof, the search a match in what the summary holds.
 function matchesFilter(conversation, message) {
   if (isChannelFilter() && conversation.channel !== state.filter) {
     return false;
@@ -159,6 +161,9 @@ function matchesFilter(conversation, message) {
     return false;
   }
   if (state.filter === "failed" && !FAILED_STATUSES.has(message?.status)) {
+    return false;
+  }
+  if (state.filter === "scheduled" && message?.status !== "scheduled") {
     return false;
   }
   return !state.query || textMatches(conversation, state.query);
@@ -249,6 +254,50 @@ export function upsertConversation(incoming, { message = null } = {}) {
   state.conversations = mergeConversations(state.conversations, [conversation]);
   renderList();
   setListStatus(emptyListText());
+  if (state.filter === "scheduled" && leftSchedule(message)) {
+    recheckSoon();
+  }
+}
+
+// A message that was scheduled and is not any more (sent, or canceled).
+function leftSchedule(message) {
+  return Boolean(message?.scheduled_for) && message.status !== "scheduled";
+}
+
+// Whether the conversations the Scheduled list shows still have a message waiting. One
+// message leaving the schedule does not say (another may still wait), so the list's first
+// page is asked again: a conversation shown within its span but missing from it has none
+// left, and leaves the list. Several changes in a burst ask once.
+let recheckTimer = null;
+
+function recheckSoon() {
+  clearTimeout(recheckTimer);
+  recheckTimer = setTimeout(recheckStatusFilter, 300);
+}
+
+async function recheckStatusFilter() {
+  const url = listUrl();
+  if (state.listRequest) {
+    return; // a first page is on its way: it is the answer
+  }
+  let page;
+  try {
+    page = await getJSON(url);
+  } catch {
+    return; // the next load shows the change
+  }
+  if (listUrl() !== url || state.listRequest) {
+    return; // another filter or search since
+  }
+  const found = new Set(page.conversations.map((item) => item.conversation_id));
+  const last = page.conversations.at(-1);
+  const beyondPage = (item) => page.next && last && compareActivity(item, last) > 0;
+  state.conversations = mergeConversations(
+    state.conversations.filter((item) => found.has(item.conversation_id) || beyondPage(item)),
+    page.conversations.map((item) => readIfOpen(countUnread(item))),
+  );
+  renderList();
+  setListStatus(emptyListText());
 }
 
 // A contact renamed (the contact panel): every conversation with them shows the new name.
@@ -263,9 +312,11 @@ export function renameContact(contact) {
   renderThreadHeader();
 }
 
-export async function refreshConversation(id) {
+// `message`: one of its messages that just changed, which may bring it into (or take it
+// out of) a filtered list.
+export async function refreshConversation(id, { message = null } = {}) {
   try {
-    upsertConversation(await getJSON(urls.conversation(id)));
+    upsertConversation(await getJSON(urls.conversation(id)), { message });
   } catch {
     // The list is a summary; the next load shows the change.
   }

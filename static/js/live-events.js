@@ -45,7 +45,7 @@ function handleEvent(event) {
     case "email.created":
     case "email.updated":
       if (event.thread) {
-        upsertThread(event.thread);
+        upsertThread(event.thread, { email: event.email });
         teamRecordChanged("email", event.thread);
       }
       if (event.email) {

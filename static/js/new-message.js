@@ -1,13 +1,22 @@
 // The new-conversation dialog: a first message, by SMS to a phone number or internal to a
-// contact name. Once sent, the new conversation opens in the thread.
+// contact name, an SMS now or at a time chosen with Schedule (schedule-picker.js; a message
+// to a name is posted at once, and the control says so). Once sent, the new conversation
+// opens in the thread.
 
 import { postJSON } from "./api.js";
 import { replyBox, updateCounter } from "./composer.js";
-import { personalError, setupFormDialog, showErrors, submitDialogForm } from "./forms.js";
+import {
+  clearErrors,
+  personalError,
+  setupFormDialog,
+  showErrors,
+  submitDialogForm,
+} from "./forms.js";
 import { applyFilter, clearSearch, loadConversations } from "./list.js";
 import { clearTeamFilters } from "./list-filters.js";
 import { byId, narrowScreen, showToast, urls } from "./page.js";
 import { goToConversation, showSection } from "./routing.js";
+import { schedulePicker } from "./schedule-picker.js";
 
 const ui = {
   button: byId("new-conversation-button"),
@@ -17,6 +26,17 @@ const ui = {
 };
 
 const EMPTY_MESSAGE = "Write a message first.";
+const INTERNAL_NOW = "Only an SMS can be scheduled: a message to a name is posted at once.";
+
+const schedule = schedulePicker({
+  prefix: "new-conversation",
+  submit: ui.form.querySelector("button[type=submit]"),
+  words: { now: "Start conversation", later: "Schedule message" },
+  onChange: () => {
+    delete ui.form.dataset.sendKey;
+    clearErrors(ui.form);
+  },
+});
 
 // The same test as hatch.contacts: digits and phone punctuation mean a phone number (SMS).
 const PHONE_LIKE = /^\+?[\d\s().\-/]+$/;
@@ -26,8 +46,10 @@ function isPhoneLike(text) {
 }
 
 export function updateNewConversationCounter() {
-  const sms = isPhoneLike(ui.form.elements.namedItem("to").value);
+  const to = ui.form.elements.namedItem("to").value;
+  const sms = isPhoneLike(to);
   updateCounter(ui.form.elements.namedItem("body"), ui.counter, sms);
+  schedule.setAvailable(sms || !to.trim(), { reason: INTERNAL_NOW });
 }
 
 async function startConversation(event) {
@@ -36,12 +58,20 @@ async function startConversation(event) {
   const payload = {
     to: form.elements.namedItem("to").value,
     body: form.elements.namedItem("body").value,
+    ...schedule.payload(),
   };
   // Nothing to say yet: nothing is sent, and the person hears why.
   if (!payload.body.trim()) {
     showErrors(form, { message: EMPTY_MESSAGE, fields: { body: [EMPTY_MESSAGE] } });
     return;
   }
+  // The time may have passed while the message was written.
+  const late = schedule.problem();
+  if (late) {
+    showErrors(form, { message: late });
+    return;
+  }
+  const when = schedule.whenText();
   await submitDialogForm({
     dialog: ui.dialog,
     form,
@@ -50,7 +80,11 @@ async function startConversation(event) {
         throw personalError(error);
       }),
     onSent: async (result) => {
+      schedule.clear();
       updateNewConversationCounter();
+      if (result.status === "scheduled") {
+        showToast(`Message scheduled for ${when}.`);
+      }
       clearSearch();
       clearTeamFilters();
       applyFilter("");

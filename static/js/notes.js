@@ -4,7 +4,7 @@
 // pushed live (note.created), and drawn among the messages (thread-extras.js).
 
 import { getJSON, postJSON } from "./api.js";
-import { replyBox } from "./composer.js";
+import { replyBox, replySchedule } from "./composer.js";
 import { openThreadId } from "./email-thread.js";
 import { clearErrors, setBusy, showErrors } from "./forms.js";
 import { attachMentions } from "./mentions.js";
@@ -25,7 +25,6 @@ const WORDS = {
   reply: {
     label: "Type a message",
     placeholder: "Type a message",
-    send: "Send",
   },
   note: {
     label: "Write an internal note",
@@ -56,7 +55,8 @@ export function setNoteMode(note) {
     ui.bodyLabel.textContent = words.label;
   }
   replyBox.body.placeholder = words.placeholder;
-  ui.send.textContent = words.send;
+  // A reply with a time chosen is scheduled, and its button says so.
+  ui.send.textContent = note ? words.send : replySchedule.submitText();
   clearErrors(replyBox.form);
 }
 

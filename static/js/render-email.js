@@ -1,11 +1,19 @@
 // How the Emails view draws: a thread in the list (who, subject, preview, time, unread
 // count), and one email of an open thread (who wrote to whom, its HTML in a sandboxed
-// frame or its text, attachments, delivery status and events, Reply, Reply all, Forward).
+// frame or its text, attachments, delivery status and events, Reply, Reply all, Forward;
+// or, while it waits to be sent, when it goes with Edit and Cancel: render-schedule.js).
 
 import { attachmentList } from "./attachments.js";
 import { emailFrame } from "./email-frame.js";
 import { avatar } from "./render-list.js";
 import { fullTime, h, listTime, partyLabel, timeElement } from "./render.js";
+import {
+  isScheduled,
+  scheduleActions,
+  scheduleEditor,
+  scheduleLine,
+  scheduleRefusal,
+} from "./render-schedule.js";
 import { teamMarks } from "./render-team.js";
 
 const EMAIL_STATUS_LABELS = {
@@ -167,9 +175,18 @@ function actionButton(action, label) {
 }
 
 // One email of the open thread. `email` is a ThreadEmail from the API, with `events` once
-// its delivery events were fetched.
-export function threadEmail(email) {
+// its delivery events were fetched and `schedule` what scheduled-edits.js shows of a
+// scheduled one; `editValues` what its open form holds.
+export function threadEmail(email, editValues = null) {
   const inbound = email.direction === "inbound";
+  const scheduled = isScheduled(email);
+  const editing = Boolean(email.schedule?.editing && editValues);
+  const classes = [
+    "thread-email",
+    inbound ? "is-inbound" : "is-outbound",
+    scheduled ? "is-scheduled" : "",
+    email.status === "canceled" ? "is-canceled" : "",
+  ];
   // Inline (cid:) images already show in the HTML.
   const files = (email.attachments ?? []).filter(
     (file) => !(file.content_id && email.html_content_safe),
@@ -177,7 +194,7 @@ export function threadEmail(email) {
   return h(
     "li",
     {
-      className: `thread-email ${inbound ? "is-inbound" : "is-outbound"}`,
+      className: classes.filter(Boolean).join(" "),
       "data-email-id": email.id,
       "data-status": email.status,
       "data-direction": email.direction,
@@ -207,15 +224,27 @@ export function threadEmail(email) {
           ? h("p", { className: "email-sent-by muted" }, `Sent by ${email.sent_by.name}`)
           : null,
       ),
-      h("div", { className: "thread-email-body" }, emailBody(email)),
+      scheduleLine(email),
+      editing
+        ? scheduleEditor(email, {
+            view: email.schedule,
+            values: editValues,
+            noun: "email",
+            fields: ["subject", "body"],
+          })
+        : h("div", { className: "thread-email-body" }, emailBody(email)),
       attachmentList(files),
-      h(
-        "footer",
-        { className: "thread-email-actions" },
-        actionButton("reply", "Reply"),
-        actionButton("reply-all", "Reply all"),
-        actionButton("forward", "Forward"),
-      ),
+      scheduleRefusal(email.schedule),
+      // One that has not gone yet is changed or canceled, not answered.
+      scheduled
+        ? scheduleActions(email, email.schedule, "email")
+        : h(
+            "footer",
+            { className: "thread-email-actions" },
+            actionButton("reply", "Reply"),
+            actionButton("reply-all", "Reply all"),
+            actionButton("forward", "Forward"),
+          ),
       inbound ? null : deliveryEvents(email),
     ),
   );

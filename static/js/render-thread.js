@@ -1,19 +1,29 @@
 // How the thread draws messages: bubbles, attachments, delivery status, the reasons for a
-// failure and the Retry and Discard buttons, with a separator before each new day.
+// failure and the Retry and Discard buttons, with a separator before each new day. A
+// message scheduled to go later is outlined, says when it goes, and has Edit and Cancel
+// (render-schedule.js); a canceled one is muted.
 
 import { attachmentList } from "./attachments.js";
 import { clockTime, dayLabel, displayContact, h, startOfDay, timeElement } from "./render.js";
+import {
+  scheduleActions,
+  scheduleEditor,
+  scheduleLine,
+  scheduleRefusal,
+} from "./render-schedule.js";
 import { teamEntry } from "./render-team.js";
 import { FAILED_STATUSES } from "./state.js";
 import { isMe } from "./team-data.js";
 
 const STATUS_LABELS = {
+  scheduled: "Scheduled",
   queued: "Queued",
   sending: "Sending",
   sent: "Sent",
   delivered: "Delivered",
   undelivered: "Undelivered",
   failed: "Failed",
+  canceled: "Canceled",
   // The page's own: a reply on its way to Hatch, and one Hatch refused or never received.
   pending: "Pending",
   error: "Not sent",
@@ -101,8 +111,10 @@ function missingMedia(message) {
 const MEDIA_PLACEHOLDER = "(media message)";
 
 // `message` is an API record, or the page's own record of a reply being sent (status
-// "pending" or "error", `error` the reason); `note` is the reason a retry was refused.
-export function messageItem(message) {
+// "pending" or "error", `error` the reason); `note` is the reason a retry was refused, and
+// `schedule` what scheduled-edits.js shows of a scheduled one (its form open, a refusal),
+// the form's values coming from `editValues`.
+export function messageItem(message, editValues = null) {
   // Every message of an internal conversation is outbound (teammates wrote them all): each
   // sits on its writer's side, the signed-in person's on the right, a teammate's on the left.
   const theirs = message.type === "internal" && message.sent_by && !isMe(message.sent_by);
@@ -124,7 +136,10 @@ export function messageItem(message) {
     outbound ? "message-outbound" : "message-inbound",
     providerFailed || notSent ? "message-failed" : "",
     status === "pending" ? "message-pending" : "",
+    status === "scheduled" ? "message-scheduled" : "",
+    status === "canceled" ? "message-canceled" : "",
   ];
+  const editing = Boolean(message.schedule?.editing && editValues);
   return h(
     "li",
     {
@@ -133,7 +148,16 @@ export function messageItem(message) {
       "data-status": status,
       "data-direction": message.direction === "inbound" ? "inbound" : "outbound",
     },
-    hideBody ? null : h("div", { className: "bubble" }, message.body),
+    editing
+      ? scheduleEditor(message, {
+          view: message.schedule,
+          values: editValues,
+          noun: "message",
+          fields: ["body"],
+        })
+      : hideBody
+        ? null
+        : h("div", { className: "bubble" }, message.body),
     stored ? attachmentList(message.attachments) : null,
     media,
     h(
@@ -158,6 +182,9 @@ export function messageItem(message) {
         )
       : null,
     message.note ? h("p", { className: "message-error" }, message.note) : null,
+    scheduleLine(message),
+    scheduleRefusal(message.schedule),
+    outbound ? scheduleActions(message, message.schedule, "message") : null,
     canRetry || notSent
       ? h(
           "div",
@@ -197,7 +224,8 @@ export function daySeparator(label) {
 }
 
 // A thread's entries for reconcile(), in order, with a separator before each new day.
-export function threadEntries(messages, now = new Date()) {
+// `editValues(id)`: what a scheduled message's open form holds (scheduled-edits.js).
+export function threadEntries(messages, { now = new Date(), editValues = () => null } = {}) {
   const entries = [];
   const days = new Set();
   let lastDay = null;
@@ -222,7 +250,7 @@ export function threadEntries(messages, now = new Date()) {
         : {
             key: `message-${message.id}`,
             signature: JSON.stringify(message),
-            build: () => messageItem(message),
+            build: () => messageItem(message, editValues(message.id)),
           },
     );
   }

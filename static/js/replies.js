@@ -1,13 +1,29 @@
 // Sending replies: a reply shows in the thread as "pending" until Hatch answers, and one
 // Hatch refused stays there with its reason, Retry and Discard; Retry also asks Hatch to
-// queue again a message the provider failed.
+// queue again a message the provider failed. A reply with a time chosen (Schedule) is
+// sent differently: the box waits for Hatch's answer, so that a refused time is said beside
+// the box, the text still in it, and the stored message then shows "Scheduled".
 
 import { postJSON } from "./api.js";
-import { replyBox, replyFiles, replyLimits, updateReplyCounter } from "./composer.js";
-import { clearErrors, personalError, showErrors, temporaryId, tooLongSentence } from "./forms.js";
+import {
+  replyBox,
+  replyFiles,
+  replyLimits,
+  replySchedule,
+  updateReplyCounter,
+} from "./composer.js";
+import {
+  clearErrors,
+  formSendKey,
+  personalError,
+  setBusy,
+  showErrors,
+  temporaryId,
+  tooLongSentence,
+} from "./forms.js";
 import { refreshConversation } from "./list.js";
 import { writingNote } from "./notes.js";
-import { BODY_MAX_LENGTH, urls } from "./page.js";
+import { BODY_MAX_LENGTH, showToast, urls } from "./page.js";
 import { characterCount } from "./segments.js";
 import { mergeMessages, outgoingOf, state } from "./state.js";
 import { me } from "./team-data.js";
@@ -108,6 +124,10 @@ function sendReply(event) {
     return;
   }
   const id = conversation.conversation_id;
+  if (replySchedule.sendAt) {
+    scheduleReply(conversation, body, files);
+    return;
+  }
   const reply = {
     id: temporaryId(),
     conversation_id: id,
@@ -142,6 +162,59 @@ function sendReply(event) {
   deliver(reply);
 }
 
+// A reply to send later. Nothing shows in the thread until Hatch has stored it: a time
+// that passed while the person typed, or one Hatch refuses, is said beside the box with
+// the text still in it. The form's Idempotency-Key makes a second press after a lost
+// answer store the message once.
+async function scheduleReply(conversation, body, files) {
+  const form = replyBox.form;
+  const id = conversation.conversation_id;
+  const problem = replySchedule.problem();
+  if (problem) {
+    showErrors(form, { message: problem });
+    return;
+  }
+  const when = replySchedule.whenText();
+  const fields = {
+    to: conversation.reply_to,
+    from: conversation.own_contact,
+    body,
+    ...replySchedule.payload(),
+  };
+  setBusy(form, true);
+  try {
+    const result = await postJSON(urls.sendMessage, sendBody(fields, files), {
+      idempotencyKey: formSendKey(form),
+    });
+    delete form.dataset.sendKey;
+    state.drafts.delete(id);
+    state.draftFiles.delete(id);
+    state.draftSendAt.delete(id);
+    if (state.selectedId === id) {
+      replyBox.body.value = "";
+      replyFiles.clear();
+      replySchedule.clear();
+      updateReplyCounter();
+    }
+    if (result.message?.conversation_id === state.selectedId) {
+      state.messages = mergeMessages(state.messages, [result.message]);
+      setThreadStatus("");
+      redrawIfOpen(id, "bottom");
+    }
+    showToast(`Message scheduled for ${when}.`);
+    refreshConversation(result.conversation_id, { message: result.message });
+  } catch (error) {
+    const refusal = personalError(error);
+    if (state.selectedId === id) {
+      showErrors(form, refusal);
+    } else {
+      showToast(`Message not scheduled: ${refusal.message}`);
+    }
+  } finally {
+    setBusy(form, false);
+  }
+}
+
 // Retry of a message the provider failed: Hatch queues it again (or says why not).
 async function retryFailed(id) {
   state.notes.delete(id);
@@ -162,7 +235,8 @@ async function retryFailed(id) {
 function onMessageAction(event) {
   const button = event.target.closest("button[data-action]");
   const item = button?.closest("[data-message-id]");
-  if (!item) {
+  // A scheduled message's own buttons are scheduled-edits.js's.
+  if (!item || !["retry", "discard"].includes(button.dataset.action)) {
     return;
   }
   const id = item.dataset.messageId;

@@ -13,7 +13,7 @@ export const state = {
   listRequest: null, // {controller, more} of the list request in flight
   listPushed: new Map(), // conversations pushed while a first page was loading
   query: "",
-  filter: "", // "", "sms", "internal" or "failed"
+  filter: "", // "", "sms", "internal", "failed" or "scheduled"
   selectedId: null,
   conversation: null, // the selected conversation's record, once known
   messages: [], // the selected conversation's stored messages, oldest first
@@ -28,6 +28,7 @@ export const state = {
   readAgain: new Set(),
   drafts: new Map(), // unsent replies by conversation, so a reply never follows a switch
   draftFiles: new Map(), // and the files picked for them
+  draftSendAt: new Map(), // and the time each is to be sent at (a Date), if one was chosen
 };
 
 export const FAILED_STATUSES = new Set(["failed", "undelivered"]);

@@ -4,7 +4,7 @@
 // Separate from thread.js because the list redraws it whenever it merges a newer copy of
 // the open conversation, and thread.js imports the list.
 
-import { updateReplyCounter } from "./composer.js";
+import { updateReplyCounter, updateReplySchedule } from "./composer.js";
 import { followContact } from "./contact-panel.js";
 import { byId } from "./page.js";
 import { channelLabel, displayContact, h, partyLabel } from "./render.js";
@@ -53,4 +53,5 @@ export function renderThreadHeader() {
   channel.hidden = false;
   followContact(conversation.contact ?? null);
   updateReplyCounter();
+  updateReplySchedule();
 }

@@ -1,7 +1,8 @@
 // The thread: the open conversation's messages, oldest first, with this page's replies on
 // their way after them; opening and closing a conversation, older pages, and the messages
 // pushed or caught up while it is open. Its header is thread-header.js, its reply box
-// composer.js, and sending replies.js.
+// composer.js, sending replies.js, and changing or canceling a scheduled message
+// scheduled-edits.js.
 
 import { getJSON } from "./api.js";
 import { restoreDraft, saveDraft } from "./composer.js";
@@ -10,7 +11,8 @@ import { byId, narrowScreen, root, urls } from "./page.js";
 import { loadOnScroll, reobserve } from "./paging.js";
 import { reportLeft, reportViewing } from "./presence.js";
 import { reconcile } from "./render.js";
-import { threadEntries } from "./render-thread.js";
+import { statusLabel, threadEntries } from "./render-thread.js";
+import { scheduledEdits } from "./scheduled-edits.js";
 import { FAILED_STATUSES, mergeMessages, outgoingOf, state } from "./state.js";
 import { onExtrasChanged, threadOpened, withExtras } from "./thread-extras.js";
 import { renderThreadHeader, threadTitle } from "./thread-header.js";
@@ -24,6 +26,23 @@ const ui = {
   messageList: byId("message-list"),
 };
 export const messageList = ui.messageList;
+
+// Edit and Cancel on the thread's scheduled messages.
+const scheduledMessages = scheduledEdits({
+  list: ui.messageList,
+  attribute: "data-message-id",
+  noun: "message",
+  fields: ["body"],
+  urls: { record: urls.message, cancel: urls.messageCancel },
+  find: (id) => state.messages.find((message) => message.id === id) ?? null,
+  apply: (message) => {
+    upsertMessage(message);
+    // The list's Scheduled filter may lose (or gain) the conversation.
+    refreshConversation(message.conversation_id, { message });
+  },
+  redraw: () => renderThread("stick"),
+  statusLabel,
+});
 
 // What the thread shows: the stored messages, then this page's replies still on their way
 // (or refused). A reply's pushed copy can arrive before the answer to its send; until that
@@ -52,7 +71,8 @@ function threadMessages() {
     .map((message) => {
       const note = state.notes.get(message.id);
       const retrying = state.retrying.has(message.id);
-      return note || retrying ? { ...message, note, retrying } : message;
+      const schedule = scheduledMessages.view(message);
+      return note || retrying || schedule ? { ...message, note, retrying, schedule } : message;
     });
   const own = outgoing.map(({ sentAt, files, ...reply }) => reply);
   return [...stored, ...own];
@@ -66,7 +86,12 @@ export function renderThread(scroll = "stick") {
   const fromBottom = box.scrollHeight - box.scrollTop;
   const top = box.scrollTop;
   const atBottom = fromBottom - box.clientHeight < 80;
-  reconcile(ui.messageList, threadEntries(withExtras(threadMessages(), state.selectedId)));
+  reconcile(
+    ui.messageList,
+    threadEntries(withExtras(threadMessages(), state.selectedId), {
+      editValues: scheduledMessages.values,
+    }),
+  );
   ui.loadOlder.hidden = !state.threadNext;
   if (scroll === "bottom" || (scroll === "stick" && atBottom)) {
     box.scrollTop = box.scrollHeight;
@@ -191,6 +216,7 @@ export function upsertMessage(message) {
   if (message.conversation_id !== state.selectedId) {
     return;
   }
+  scheduledMessages.changed(message);
   state.messages = mergeMessages(state.messages, [message]);
   if (!FAILED_STATUSES.has(message.status)) {
     state.notes.delete(message.id);
@@ -236,6 +262,7 @@ export function catchUpThread() {
 }
 
 export function setupThread() {
+  scheduledMessages.setup();
   loadOnScroll(ui.loadOlder, ui.threadScroll, loadOlderMessages);
   ui.loadOlder.addEventListener("click", loadOlderMessages);
   onExtrasChanged((id) => {
