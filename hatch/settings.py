@@ -314,6 +314,8 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "messaging.models.Channel",
         "SuppressionReasonEnum": "consent.models.SuppressionReason",
         "ConsentActionEnum": "consent.models.ConsentAction",
+        "BroadcastChannelEnum": "broadcasts.models.BroadcastChannel",
+        "BroadcastStatusEnum": "broadcasts.models.BroadcastStatus",
     },
     "PREPROCESSING_HOOKS": ["web.schema.only_client_api"],
 }
