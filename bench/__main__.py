@@ -18,6 +18,9 @@ Workloads:
     send_name   POST /api/send_message to a name: stored, delivered at once
     send_sms    POST /api/send_message to phone numbers: queued, then sent by the two
                 workers to the fake Twilio; measured from accept to provider (sent_at)
+    sms_burst   600 SMS accepted at once, then delivered: SMS/s to the provider
+    broadcast   POST /api/broadcasts to 10,000 new numbers: accept, prepare, deliver
+    scheduled   200 SMS with send_at 65-85 s ahead: how late each goes
 and the ceiling: the row writes of one send done directly with psycopg in a loop.
 
 Rows the sends add are deleted after each run, so the dataset stays its size.
@@ -35,8 +38,9 @@ import sys
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import Request, urlopen
 
@@ -55,11 +59,32 @@ SIZES = {
     "100k": (1000, 100),
     "1M": (1000, 1000),
 }
-WORKLOADS = ("list", "list_1000", "thread", "send_name", "send_sms", "sms_burst")
+WORKLOADS = (
+    "list", "list_1000", "thread", "send_name", "send_sms", "sms_burst", "broadcast", "scheduled",
+)  # fmt: skip
+# Not driven by wrk: a fixed amount of work each, measured to the provider and reported
+# apart; run only when there are delivery workers.
+FIXED_COUNT_WORKLOADS = ("sms_burst", "broadcast", "scheduled")
 # sms_burst: this many SMS accepted as fast as BURST_CONNECTIONS clients send them, then
 # delivered by the workers; measured from the first provider request to the last.
 BURST_SIZE = 600
 BURST_CONNECTIONS = 16
+# broadcast: one SMS broadcast to this many numbers (--broadcast-size), posted once through
+# the API, its messages created by the prepare_broadcast task and sent by the workers. The
+# issue's target: all of them accepted by the provider within 2 minutes of the POST.
+BROADCAST_SIZE = 10_000
+BROADCAST_NAME = "Bench broadcast"  # how leftovers of an interrupted run are found
+BROADCAST_TARGET_SECONDS = 120
+BROADCAST_TIMEOUT = 600.0
+# scheduled: this many SMS posted with "send_at" by SCHEDULED_CONNECTIONS clients, due
+# evenly over SCHEDULED_WINDOW seconds from SCHEDULED_LEAD after the first post: the API
+# refuses a send_at less than a minute ahead, and the 5 s beyond it cover the posting.
+# The issue's target: each one's first provider request within 5 s of its send_at (p99).
+SCHEDULED_COUNT = 200
+SCHEDULED_CONNECTIONS = 16
+SCHEDULED_LEAD = 65.0
+SCHEDULED_WINDOW = 20.0
+SCHEDULED_TARGET_MS = 5000
 # Recipients of the sends, none of them in the seeded data: the seed's names are
 # "First Last" and its numbers use other area codes. 64 of each, so that 64 connections
 # update different conversations, as real senders do.
@@ -71,6 +96,13 @@ SENDER_NUMBER = "+15005550006"
 FAKE_ACCOUNT_SID = "AC" + "0" * 32
 FAKE_AUTH_TOKEN = "bench-auth-token"
 WORKER_INTERVAL = "0.2"  # as docker-compose.yaml's worker
+
+
+def broadcast_numbers(size: int) -> list[str]:
+    """The broadcast's recipients: +1 919 700-0000 onwards, valid US numbers (the default
+    SMS_ALLOWED_COUNTRIES) in an area code the seed never uses (seed_demo's AREA_CODES), and
+    apart from PHONE_RECIPIENTS' 919-555 block: each one a new conversation and contact."""
+    return [f"+1919{7_000_000 + index:07d}" for index in range(size)]
 
 
 def log(text: str) -> None:
@@ -97,6 +129,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated")
     parser.add_argument("--no-ceiling", dest="ceiling", action="store_false")
     parser.add_argument(
+        "--broadcast-size",
+        type=int,
+        default=BROADCAST_SIZE,
+        metavar="RECIPIENTS",
+        help=f"the broadcast workload's recipients ({BROADCAST_SIZE:,}; at most 100,000)",
+    )
+    parser.add_argument(
         "--delivery-workers",
         type=int,
         default=2,
@@ -120,6 +159,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
         parser.error(f"unknown workloads {sorted(unknown)}; choose from {', '.join(WORKLOADS)}")
+    if not 1 <= args.broadcast_size <= 100_000:  # broadcasts.recipients.RECIPIENTS_MAX
+        parser.error("--broadcast-size must be between 1 and 100,000")
     return args
 
 
@@ -181,18 +222,20 @@ def settle(url: str, timeout: float = 60.0) -> None:
             time.sleep(0.3)
 
 
-# The tables the sends and the ceiling update, vacuumed before the runs.
+# The tables the sends, the broadcast and the ceiling update, vacuumed before the runs.
 VACUUMED_TABLES = (
     "conversations_conversation",
     "messaging_message",
     "contacts_contact",
     "contacts_contactpoint",
+    "broadcasts_broadcastrecipient",
     "django_tasks_database_dbtaskresult",
 )
 
 
-def delete_bench_rows(url: str) -> None:
-    """Remove what the sends and the ceiling added (and the finished task rows)."""
+def delete_bench_rows(url: str, contacts: list[str] = BENCH_CONTACTS) -> None:
+    """Remove what the sends and the ceiling added (and the finished task rows): the
+    conversations with ``contacts``, their messages, and the contacts made for them."""
     with psycopg.connect(url) as conn:
         conversations = BENCH_THREADS
         messages = f"SELECT id FROM messaging_message WHERE conversation_id IN ({conversations})"
@@ -202,7 +245,7 @@ def delete_bench_rows(url: str) -> None:
             "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
             "WHERE c.contype = 'f' AND c.confrelid = 'messaging_message'::regclass"
         ).fetchall()
-        params = {"contacts": BENCH_CONTACTS}
+        params = {"contacts": contacts}
         for table, column in referencing:
             conn.execute(f'DELETE FROM {table} WHERE "{column}" IN ({messages})', params)
         conn.execute(f"DELETE FROM messaging_message WHERE id IN ({messages})", params)
@@ -226,6 +269,32 @@ def delete_bench_rows(url: str) -> None:
             "DELETE FROM django_tasks_database_dbtaskresult "
             "WHERE status IN ('SUCCESSFUL', 'FAILED')"
         )
+
+
+def delete_broadcast_rows(url: str) -> None:
+    """Remove the benchmark's broadcasts (this run's or an interrupted one's): their
+    recipients, and through delete_bench_rows their messages, conversations and contacts."""
+    with psycopg.connect(url) as conn:
+        broadcasts = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM broadcasts_broadcast WHERE name = %s", [BROADCAST_NAME]
+            )
+        ]
+        numbers = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT address FROM broadcasts_broadcastrecipient "
+                "WHERE broadcast_id = ANY(%s)",
+                [broadcasts],
+            )
+        ]
+        conn.execute(
+            "DELETE FROM broadcasts_broadcastrecipient WHERE broadcast_id = ANY(%s)", [broadcasts]
+        )
+        conn.execute("DELETE FROM broadcasts_broadcast WHERE id = ANY(%s)", [broadcasts])
+    # Its messages are in its recipients' conversations, which held nothing else.
+    delete_bench_rows(url, contacts=numbers)
 
 
 def connections_held(conn: psycopg.Connection, database: str) -> int:
@@ -559,8 +628,6 @@ def sms_burst(url: str, target: str, *, token: str, workers: list[int]) -> dict:
     headers["X-Forwarded-Proto"] = "https"
     statuses: list[int] = []
     lock = threading.Lock()
-    rss = [0.0]
-    sampling = threading.Event()
 
     def client(share: list[bytes]) -> None:
         for body in share:
@@ -573,12 +640,7 @@ def sms_burst(url: str, target: str, *, token: str, workers: list[int]) -> dict:
             with lock:
                 statuses.append(status)
 
-    def sample() -> None:
-        while not sampling.wait(0.5):
-            rss[0] = max(rss[0], rss_mb(workers))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    peak = PeakRss(workers).start()
     clients = [
         threading.Thread(target=client, args=(bodies[index::BURST_CONNECTIONS],))
         for index in range(BURST_CONNECTIONS)
@@ -597,8 +659,7 @@ def sms_burst(url: str, target: str, *, token: str, workers: list[int]) -> dict:
         for pid in workers:
             os.kill(pid, signal.SIGCONT)
     stats = pipeline_stats(url, timeout=300)
-    sampling.set()
-    sampler.join()
+    peak.stop()
     with psycopg.connect(url, autocommit=True) as conn:
         first, last, calls = conn.execute(
             "SELECT min(a.started_at), max(a.started_at), count(*) "
@@ -619,7 +680,228 @@ def sms_burst(url: str, target: str, *, token: str, workers: list[int]) -> dict:
         "delivered_per_s": round((calls - 1) / span, 1) if span else 0.0,
         "median_delay_ms": stats["median_delay_ms"],
         "p99_delay_ms": stats["p99_delay_ms"],
-        "worker_rss_mb_max": round(rss[0], 1),
+        "worker_rss_mb_max": round(peak.mb, 1),
+    }
+
+
+class PeakRss:
+    """The largest RSS of some processes (the delivery workers) from start() to stop(),
+    sampled twice a second."""
+
+    def __init__(self, pids: list[int]):
+        self.pids = pids
+        self.mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> "PeakRss":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            self.mb = max(self.mb, rss_mb(self.pids))
+
+
+def api_call(url: str, *, token: str, data: dict | None = None) -> tuple[int, dict | None]:
+    """GET ``url`` (or POST ``data`` as JSON) with the bench token: (status, JSON answer);
+    status 0 when no answer came."""
+    headers = {"Authorization": f"Token {token}", "X-Forwarded-Proto": "https"}
+    body = None
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+        body = json.dumps(data).encode()
+    request = Request(url, data=body, headers=headers)  # noqa: S310 - our own server
+    try:
+        with urlopen(request, timeout=60) as answer:  # noqa: S310 - our own server
+            return answer.status, json.loads(answer.read())
+    except HTTPError as error:
+        return error.code, None
+    except OSError:
+        return 0, None
+
+
+def seconds_between(start: datetime | None, end: datetime | None) -> float | None:
+    return round((end - start).total_seconds(), 2) if start and end else None
+
+
+def broadcast(url: str, target: str, *, token: str, workers: list[int], size: int) -> dict:
+    """One SMS broadcast to ``size`` new numbers, posted once through the API; then its
+    prepare_broadcast task creates each recipient's message (and conversation, and
+    contact) and the workers send them as they appear. Measured from the POST: its answer,
+    the last message created (prepared), the first and last provider requests (each sent
+    attempt's start), SMS/s between those two, and the delivery workers' largest RSS.
+
+    The workers run throughout (no pause as in sms_burst): preparing and sending overlap
+    on the same two workers, as they do in production, and the target is end to end.
+    """
+    data = {
+        "name": BROADCAST_NAME,
+        "channel": "sms",
+        "body": "Our opening hours change on Monday: 9 to 5. See you soon!",
+        "recipients": {"numbers": broadcast_numbers(size)},
+    }
+    peak = PeakRss(workers).start()
+    posted_at = datetime.now(UTC)
+    started = time.monotonic()
+    status, answer = api_call(target, token=token, data=data)
+    accept_seconds = time.monotonic() - started
+    if status != 201 or not answer:
+        peak.stop()
+        sys.exit(f"bench: POST /api/broadcasts answered {status}; see {RESULTS / 'server.log'}")
+    broadcast_id = answer["id"]
+    # Its own answer, as the inbox follows it, until it is done (or paused, canceled).
+    while time.monotonic() - started < BROADCAST_TIMEOUT:
+        time.sleep(1)
+        status, current = api_call(f"{target}/{broadcast_id}", token=token)
+        if status == 200:
+            answer = current
+            if answer["status"] not in ("preparing", "sending"):
+                break
+    peak.stop()
+    counts = answer["counts"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        created, first_created, last_created, sent, failed = conn.execute(
+            "SELECT count(*), min(created_at), max(created_at), "
+            "count(*) FILTER (WHERE sent_at IS NOT NULL), "
+            "count(*) FILTER (WHERE status IN ('failed', 'undelivered')) "
+            "FROM messaging_message WHERE broadcast_id = %s",
+            [broadcast_id],
+        ).fetchone()
+        first, last, calls = conn.execute(
+            "SELECT min(a.started_at), max(a.started_at), count(*) "
+            "FROM messaging_messageattempt a JOIN messaging_message m ON m.id = a.message_id "
+            "WHERE m.broadcast_id = %s AND a.outcome = 'sent'",
+            [broadcast_id],
+        ).fetchone()
+    skipped = sum(counts[key] for key in counts if key.startswith("skipped_"))
+    # Prepared once every recipient not skipped has its message.
+    prepared = created == counts["total"] - skipped
+    preparing_span = seconds_between(first_created, last_created)
+    span = seconds_between(first, last) if calls > 1 else 0.0
+    to_last = seconds_between(posted_at, last)
+    within = sent == size and to_last is not None and to_last <= BROADCAST_TARGET_SECONDS
+    return {
+        "size": size,
+        "status": answer["status"],
+        "accept_seconds": round(accept_seconds, 2),
+        "prepare_seconds": seconds_between(posted_at, last_created) if prepared else None,
+        "prepared_per_s": round((created - 1) / preparing_span, 1) if preparing_span else 0.0,
+        "first_request_seconds": seconds_between(posted_at, first),
+        "last_request_seconds": to_last,
+        "provider_span_seconds": span,
+        "delivered_per_s": round((calls - 1) / span, 1) if span else 0.0,
+        "sent": sent,
+        "failed": failed,
+        "skipped": skipped,
+        # Still waiting or on their way (their messages still to create included).
+        "unsent_at_timeout": counts["scheduled"] + counts["queued"],
+        "target_seconds": BROADCAST_TARGET_SECONDS,
+        "within_target": within,
+        "worker_rss_mb_max": round(peak.mb, 1),
+    }
+
+
+def scheduled_send_times(first_post: datetime) -> list[datetime]:
+    """The scheduled workload's send_at times: SCHEDULED_COUNT of them, evenly over
+    SCHEDULED_WINDOW seconds from SCHEDULED_LEAD after the first post."""
+    step = SCHEDULED_WINDOW / max(SCHEDULED_COUNT - 1, 1)
+    return [
+        first_post + timedelta(seconds=SCHEDULED_LEAD + index * step)
+        for index in range(SCHEDULED_COUNT)
+    ]
+
+
+def scheduled(url: str, target: str, *, token: str) -> dict:
+    """SCHEDULED_COUNT SMS posted through the API with "send_at" (scheduled_send_times),
+    by SCHEDULED_CONNECTIONS clients; once all are sent, how late each went: its first
+    attempt's start (the provider request) less the time it was scheduled for."""
+    first_post = datetime.now(UTC)
+    send_times = scheduled_send_times(first_post)
+    jobs = list(enumerate(send_times))
+    statuses: list[int] = []
+    answered: list[str] = []
+    leads: list[float] = []
+    lock = threading.Lock()
+
+    def client(share: list[tuple[int, datetime]]) -> None:
+        for index, send_at in share:
+            data = {
+                "to": PHONE_RECIPIENTS[index % len(PHONE_RECIPIENTS)],
+                "body": f"Scheduled {index}",
+                "send_at": send_at.isoformat(),
+            }
+            lead = (send_at - datetime.now(UTC)).total_seconds()
+            status, answer = api_call(target, token=token, data=data)
+            with lock:
+                statuses.append(status)
+                leads.append(lead)
+                answered.append((answer or {}).get("status", ""))
+
+    clients = [
+        threading.Thread(target=client, args=(jobs[index::SCHEDULED_CONNECTIONS],))
+        for index in range(SCHEDULED_CONNECTIONS)
+    ]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join()
+    post_seconds = (datetime.now(UTC) - first_post).total_seconds()
+    where = (
+        f"FROM messaging_message m WHERE m.conversation_id IN ({BENCH_THREADS}) "
+        "AND m.scheduled_for IS NOT NULL"
+    )
+    params = {"contacts": PHONE_RECIPIENTS}
+    deadline = time.monotonic() + SCHEDULED_LEAD + SCHEDULED_WINDOW + 120
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            pending = conn.execute(
+                f"SELECT count(*) {where} AND m.status IN ('scheduled', 'queued', 'sending')",
+                params,
+            ).fetchone()[0]
+            if not pending:
+                break
+            time.sleep(0.5)
+        lateness = "extract(epoch FROM started - scheduled_for)"
+        row = conn.execute(
+            "WITH first AS (SELECT m.scheduled_for, m.sent_at, m.status, "
+            "(SELECT min(a.started_at) FROM messaging_messageattempt a "
+            f"WHERE a.message_id = m.id) AS started {where}) "
+            "SELECT count(*), count(*) FILTER (WHERE sent_at IS NOT NULL), "
+            "count(*) FILTER (WHERE status IN ('failed', 'undelivered')), "
+            "count(*) FILTER (WHERE started < scheduled_for), "
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {lateness}), "
+            f"percentile_cont(0.99) WITHIN GROUP (ORDER BY {lateness}), "
+            f"max({lateness}) FROM first",
+            params,
+        ).fetchone()
+    stored, sent, failed, early, p50, p99, latest = row
+
+    def ms(value) -> float | None:
+        return round(float(value) * 1000, 1) if value is not None else None
+
+    return {
+        "count": SCHEDULED_COUNT,
+        "connections": SCHEDULED_CONNECTIONS,
+        "accepted": sum(1 for status in statuses if status == 200),
+        "refused": sum(1 for status in statuses if status != 200),
+        "stored_scheduled": answered.count("scheduled"),
+        "post_seconds": round(post_seconds, 2),
+        # The least time any send_at was ahead when posted (the API wants 60 s).
+        "min_lead_seconds": round(min(leads), 2) if leads else None,
+        "sent": sent,
+        "failed": failed,
+        "unsent_at_timeout": stored - sent - failed,
+        "early": early,
+        "lateness_p50_ms": ms(p50),
+        "lateness_p99_ms": ms(p99),
+        "lateness_max_ms": ms(latest),
+        "target_p99_ms": SCHEDULED_TARGET_MS,
+        "within_target": p99 is not None and float(p99) * 1000 <= SCHEDULED_TARGET_MS,
     }
 
 
@@ -749,6 +1031,7 @@ def prepare_dataset(size: str, args: argparse.Namespace) -> tuple[str, str, dict
     env = django_env(url, web_port=args.port, fake_url=None)
     log(f"{database}: migrating")
     manage(env, "migrate", "--no-input")
+    delete_broadcast_rows(url)
     delete_bench_rows(url)
     with psycopg.connect(url) as conn:
         # No worker runs yet: tasks an interrupted run left behind go too.
@@ -821,6 +1104,8 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
         "send_name": (f"{base}/api/send_message", NAME_RECIPIENTS),
         "send_sms": (f"{base}/api/send_message", PHONE_RECIPIENTS),
         "sms_burst": (f"{base}/api/send_message", PHONE_RECIPIENTS),
+        "broadcast": (f"{base}/api/broadcasts", None),
+        "scheduled": (f"{base}/api/send_message", PHONE_RECIPIENTS),
     }
     processes = Processes()
     # Other work on the machine moves every figure: the load says how quiet it was.
@@ -875,6 +1160,33 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
                         f"sms_burst  {stats['accepted']} accepted in {stats['accept_seconds']} s; "
                         f"delivered at {stats['delivered_per_s']} SMS/s, "
                         f"worker RSS max {stats['worker_rss_mb_max']} MB"
+                    )
+                    delete_bench_rows(url)
+                continue
+            if workload == "broadcast":
+                if args.delivery_workers:
+                    stats = broadcast(
+                        url, target, token=token, workers=delivery_workers, size=args.broadcast_size
+                    )
+                    result["broadcast"] = stats
+                    log(
+                        f"broadcast  {stats['size']} recipients accepted in "
+                        f"{stats['accept_seconds']} s, prepared in {stats['prepare_seconds']} s "
+                        f"({stats['prepared_per_s']}/s); last provider request "
+                        f"{stats['last_request_seconds']} s after the POST, "
+                        f"{stats['delivered_per_s']} SMS/s; sent {stats['sent']}, failed "
+                        f"{stats['failed']}, worker RSS max {stats['worker_rss_mb_max']} MB"
+                    )
+                    delete_broadcast_rows(url)
+                continue
+            if workload == "scheduled":
+                if args.delivery_workers:
+                    stats = scheduled(url, target, token=token)
+                    result["scheduled"] = stats
+                    log(
+                        f"scheduled  {stats['sent']}/{stats['count']} sent; lateness p50 "
+                        f"{stats['lateness_p50_ms']} ms, p99 {stats['lateness_p99_ms']} ms, "
+                        f"max {stats['lateness_max_ms']} ms; early {stats['early']}"
                     )
                     delete_bench_rows(url)
                 continue
@@ -979,6 +1291,27 @@ def table(result: dict) -> str:
             f"{burst['provider_span_seconds']} s), failed {burst['failed']}, "
             f"accept->provider median {burst['median_delay_ms']} ms; "
             f"delivery workers' RSS at most {burst['worker_rss_mb_max']} MB"
+        )
+    if cast := result.get("broadcast"):
+        met = "met" if cast["within_target"] else "missed"
+        lines.append(
+            f"broadcast to {cast['size']:,} ({cast['status']}): accepted in "
+            f"{cast['accept_seconds']} s, prepared in {cast['prepare_seconds']} s "
+            f"({cast['prepared_per_s']} messages/s), provider requests from "
+            f"{cast['first_request_seconds']} s to {cast['last_request_seconds']} s after the "
+            f"POST at {cast['delivered_per_s']} SMS/s (target {cast['target_seconds']} s: "
+            f"{met}); sent {cast['sent']}, failed {cast['failed']}, unsent "
+            f"{cast['unsent_at_timeout']}; delivery workers' RSS at most "
+            f"{cast['worker_rss_mb_max']} MB"
+        )
+    if later := result.get("scheduled"):
+        met = "met" if later["within_target"] else "missed"
+        lines.append(
+            f"scheduled {later['count']} SMS ({later['accepted']} accepted, {later['sent']} "
+            f"sent, failed {later['failed']}, unsent {later['unsent_at_timeout']}): first "
+            f"request after send_at p50 {later['lateness_p50_ms']} ms, p99 "
+            f"{later['lateness_p99_ms']} ms (target {later['target_p99_ms']} ms: {met}), max "
+            f"{later['lateness_max_ms']} ms; early {later['early']}"
         )
     for row in result["ceiling"]:
         lines.append(

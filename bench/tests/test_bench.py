@@ -3,6 +3,11 @@
 Not a measurement (the numbers of a 1 s run on a shared CI machine mean little): it proves
 that ``bench/run`` seeds, serves with gunicorn, drives wrk, drains the SMS pipeline through
 the two workers and the fake Twilio, and writes its JSON, with no failed request.
+
+Every workload but ``scheduled``: its SMS are due at least a minute after they are posted
+(the API refuses sooner), so it would add 85 s to a test that takes well under a minute.
+Its send times are checked here instead; ``bench/run --size tiny --workloads scheduled``
+runs it end to end. The broadcast goes to 50 numbers (--broadcast-size), not 10,000.
 """
 
 import json
@@ -10,12 +15,22 @@ import os
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from bench.__main__ import BURST_SIZE, SIZES, WORKLOADS, database_url
+from bench.__main__ import (
+    BURST_SIZE,
+    FIXED_COUNT_WORKLOADS,
+    SCHEDULED_COUNT,
+    SCHEDULED_WINDOW,
+    SIZES,
+    WORKLOADS,
+    database_url,
+    scheduled_send_times,
+)
 
 pytestmark = pytest.mark.bench
 
@@ -36,11 +51,16 @@ def database_prefix():
         conn.execute(f'DROP DATABASE IF EXISTS "{prefix}_tiny" WITH (FORCE)')
 
 
+BROADCAST_SIZE = 50
+
+
 def test_a_quick_bench_run_reports_every_workload_without_errors(tmp_path, database_prefix):
     output = tmp_path / "result.json"
+    workloads = [workload for workload in WORKLOADS if workload != "scheduled"]
     command = [
         sys.executable, "-m", "bench", "--size", "tiny", "--quick", "--duration", "1",
         "--connections", "1,64", "--port", str(free_port()),
+        "--workloads", ",".join(workloads), "--broadcast-size", str(BROADCAST_SIZE),
         "--database-prefix", database_prefix,
         "--output", str(output),
     ]  # fmt: skip
@@ -59,8 +79,8 @@ def test_a_quick_bench_run_reports_every_workload_without_errors(tmp_path, datab
     assert size["server"]["kind"] == "wsgi"
     assert size["server"]["workers"] >= 2
     runs = size["runs"]
-    # Every workload wrk drives, at each number of connections; the burst is counted apart.
-    driven = [workload for workload in WORKLOADS if workload != "sms_burst"]
+    # Every workload wrk drives, at each number of connections; the others are counted apart.
+    driven = [workload for workload in WORKLOADS if workload not in FIXED_COUNT_WORKLOADS]
     assert {(run["workload"], run["connections"]) for run in runs} == {
         (workload, connections) for workload in driven for connections in (1, 64)
     }
@@ -75,6 +95,16 @@ def test_a_quick_bench_run_reports_every_workload_without_errors(tmp_path, datab
     assert burst["refused"] == burst["failed"] == 0
     assert burst["delivered_per_s"] > 0
     assert 0 < burst["worker_rss_mb_max"] < 500
+    # The broadcast: every recipient's message created, then sent, and the broadcast done.
+    broadcast = size["broadcast"]
+    assert broadcast["status"] == "done", broadcast
+    assert broadcast["size"] == broadcast["sent"] == BROADCAST_SIZE
+    assert broadcast["failed"] == broadcast["skipped"] == broadcast["unsent_at_timeout"] == 0
+    assert 0 < broadcast["accept_seconds"] <= broadcast["prepare_seconds"]
+    assert 0 < broadcast["first_request_seconds"] <= broadcast["last_request_seconds"]
+    assert broadcast["delivered_per_s"] > 0
+    assert 0 < broadcast["worker_rss_mb_max"] < 500
+    assert "scheduled" not in size
     # Every SMS the API accepted reached the fake Twilio, through the two workers.
     assert sum(stats["accepted"] for stats in size["pipeline"]) > 0
     for stats in size["pipeline"]:
@@ -90,4 +120,24 @@ def test_a_quick_bench_run_reports_every_workload_without_errors(tmp_path, datab
     # The sends' rows are gone again: a second run would reuse the dataset.
     with psycopg.connect(database_url(f"{database_prefix}_tiny")) as conn:
         counted = conn.execute("SELECT count(*) FROM messaging_message").fetchone()[0]
+        threads = conn.execute("SELECT count(*) FROM conversations_conversation").fetchone()[0]
+        broadcasts = conn.execute(
+            "SELECT (SELECT count(*) FROM broadcasts_broadcast), "
+            "(SELECT count(*) FROM broadcasts_broadcastrecipient), "
+            "(SELECT count(*) FROM contacts_contactpoint WHERE value LIKE '+1919%')"
+        ).fetchone()
     assert counted == conversations * per_conversation
+    assert threads == conversations
+    assert broadcasts == (0, 0, 0)
+
+
+def test_the_scheduled_sends_are_due_a_minute_after_posting_and_spread_over_the_window():
+    first_post = datetime(2030, 1, 1, tzinfo=UTC)
+
+    times = scheduled_send_times(first_post)
+
+    assert len(times) == SCHEDULED_COUNT
+    # The API refuses a send_at under a minute ahead: 5 s are left for the posting itself.
+    assert times[0] - first_post >= timedelta(seconds=65)
+    assert times[-1] - times[0] == timedelta(seconds=SCHEDULED_WINDOW)
+    assert times == sorted(times)
