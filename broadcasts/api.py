@@ -248,7 +248,10 @@ class BroadcastViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
         channel = data["channel"]
         if "file" in data:
-            rows = csv_rows(data["file"].read(), channel=channel)
+            upload = data["file"]
+            # From its start: an Idempotency-Key's fingerprint has read it once already.
+            upload.seek(0)
+            rows = csv_rows(upload.read(), channel=channel)
             return data, recipients_resolve(channel=channel, rows=rows)
         given = data.get("recipients") or {}
         takes, wrong = ("numbers", "emails")

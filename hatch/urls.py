@@ -82,6 +82,8 @@ urlpatterns = [
     path("", include("messaging.urls")),
     # The Team page and the invitation links' welcome page.
     path("", include("team.urls")),
+    # The Broadcasts page (its API is the router's "broadcasts").
+    path("", include("broadcasts.urls")),
 ]
 
 handler400 = "web.views.bad_request"

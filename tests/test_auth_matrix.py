@@ -285,6 +285,7 @@ EXPECTED: dict[str, Kind] = {
     "api-docs": PAGE,
     # Pages.
     "inbox": PAGE,
+    "broadcasts": PAGE,
     # The Team page: admins only (the staff user is a superuser, so an admin).
     "team": Kind(
         "page for admins: an agent gets a 403 page; no session, to the sign-in page",

@@ -324,3 +324,23 @@ def test_the_command_says_what_is_wrong(settings):
 
     with pytest.raises(CommandError, match="Name at least one recipient"):
         call_command("send_broadcast", "--name", "Empty", "--body", "Hi", "--no-wait")
+
+
+def test_a_csv_broadcast_with_an_idempotency_key_is_created_once(api_client):
+    def post():
+        upload = SimpleUploadedFile(
+            "list.csv", b"phone\n+14155550101\n+14155550102\n", content_type="text/csv"
+        )
+        return api_client.post(
+            "/api/broadcasts",
+            {"name": "Tables", "channel": "sms", "body": "Hi", "file": upload},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="tables-1",
+        )
+
+    first, second = post(), post()
+
+    assert (first.status_code, second.status_code) == (201, 201), first.json()
+    assert first.json()["counts"]["total"] == 2
+    assert first.json()["id"] == second.json()["id"]
+    assert Broadcast.objects.count() == 1

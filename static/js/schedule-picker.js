@@ -1,8 +1,8 @@
-// The Schedule control beside a composer's send button (the reply box and the compose-email
-// dialog): a menu of times (later today, tomorrow morning, or "Pick a time…", which opens a
-// date-and-time field with a button that sets it), and the time chosen, shown in the
-// composer ("Sends Tue 8:00 AM · Clear") and on the send button ("Schedule"), so that a
-// message never goes later than the person thinks.
+// The Schedule control beside a composer's send button (the reply box, the compose-email
+// dialog, the Broadcasts page's form): a menu of times (later today, tomorrow morning, or
+// "Pick a time…", which opens a date-and-time field with a button that sets it), and the
+// time chosen, shown in the composer ("Sends Tue 8:00 AM · Clear") and on the send button
+// ("Schedule"), so that a message never goes later than the person thinks.
 //
 // The template gives each composer, by `prefix`: `<prefix>-schedule` (the anchor holding
 // the button and its menu), `<prefix>-schedule-button`, `<prefix>-schedule-menu`,
@@ -11,7 +11,6 @@
 // name: the API's send_at is built from the chosen time (payload()), never from the form.
 
 import { menuButton, menuItem } from "./menu.js";
-import { byId } from "./page.js";
 import { h, icon, timeElement } from "./render.js";
 import {
   CLOCK_ICON,
@@ -23,6 +22,9 @@ import {
   sendAtProblem,
   whenText,
 } from "./schedule.js";
+
+// Not page.js's: the Broadcasts page uses this control too, and page.js is the inbox's.
+const byId = (id) => document.getElementById(id);
 
 // `submit`: the composer's send button; `words`: its text to send now and to schedule;
 // `onChange(date | null)`: the chosen time changed (the person's doing, or clear()).
