@@ -157,6 +157,12 @@ class Email(OutboxRecord):
                 condition=models.Q(status__in=["scheduled", "queued", "sending"]),
                 name="email_outbox_idx",
             ),
+            # The claim: the waiting records, oldest due first (Outbox.claim_due).
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["scheduled", "queued"]),
+                name="email_due_idx",
+            ),
         ]
 
     def __str__(self):

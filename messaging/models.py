@@ -180,6 +180,12 @@ class Message(OutboxRecord):
                 condition=models.Q(status__in=["scheduled", "queued", "sending"]),
                 name="message_outbox_idx",
             ),
+            # The claim: the waiting records, oldest due first (Outbox.claim_due).
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["scheduled", "queued"]),
+                name="message_due_idx",
+            ),
             # A broadcast's messages by status: its counts (broadcasts.selectors).
             models.Index(
                 fields=["broadcast_id", "status"],
