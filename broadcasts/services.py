@@ -149,8 +149,7 @@ def _prepare_batch(broadcast_id) -> tuple[str, list[datetime]]:
             .order_by("position")[:PREPARE_BATCH]
         )
         if not batch:
-            broadcast.status = BroadcastStatus.SENDING
-            broadcast.save(update_fields=["status", "updated_at"])
+            _sending_or_done(broadcast)
             publish_broadcast_progress(broadcast.id, force=True)
             return "done", due
         text = BroadcastText.of(broadcast)
@@ -241,12 +240,14 @@ def broadcast_resume(*, broadcast: Broadcast) -> Broadcast:
         waiting = model.objects.filter(broadcast_id=locked.id, next_attempt_at=PAUSED_UNTIL)
         paced = _repace(model, locked.id, now) if waiting.exists() else (0, [])
         pending = locked.recipients.filter(outcome=RecipientOutcome.PENDING).exists()
-        locked.status = BroadcastStatus.PREPARING if pending else BroadcastStatus.SENDING
+        locked.status = BroadcastStatus.PREPARING
         locked.pause_reason = ""
         locked.pace_start, locked.paced_segments = now, paced[0]
         locked.save(
             update_fields=["status", "pause_reason", "pace_start", "paced_segments", "updated_at"]
         )
+        if not pending:
+            _sending_or_done(locked)
         if pending:
             transaction.on_commit(lambda: _enqueue_prepare(locked.id), robust=True)
         transaction.on_commit(lambda: _enqueue_deliveries(locked.id, paced[1]), robust=True)
@@ -297,16 +298,29 @@ def broadcast_cancel(*, broadcast: Broadcast) -> Broadcast:
     return locked
 
 
+def _sending_or_done(broadcast: Broadcast) -> None:
+    """Every recipient has its message (the row is locked): the broadcast is sending, or
+    done already if its last message went while the last ones were being created (the
+    outbox's progress found it preparing then, and will not come by again)."""
+    busy = _still_going(broadcast).exists()
+    broadcast.status = BroadcastStatus.SENDING if busy else BroadcastStatus.DONE
+    broadcast.save(update_fields=["status", "updated_at"])
+
+
+def _still_going(broadcast: Broadcast):
+    """Its records still waiting or on their way to the provider."""
+    return record_model(broadcast.channel).objects.filter(
+        broadcast_id=broadcast.id, status__in=[SCHEDULED, QUEUED, SENDING]
+    )
+
+
 def broadcast_finish_if_done(broadcast_id) -> bool:
     """Mark a sending broadcast done once none of its records is still waiting or on its
     way; True if it is now done."""
     broadcast = Broadcast.objects.filter(id=broadcast_id, status=BroadcastStatus.SENDING).first()
     if broadcast is None:
         return False
-    busy = record_model(broadcast.channel).objects.filter(
-        broadcast_id=broadcast_id, status__in=[SCHEDULED, QUEUED, SENDING]
-    )
-    if busy.exists():
+    if _still_going(broadcast).exists():
         return False
     return bool(
         Broadcast.objects.filter(id=broadcast_id, status=BroadcastStatus.SENDING).update(

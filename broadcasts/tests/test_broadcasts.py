@@ -344,3 +344,19 @@ def test_a_csv_broadcast_with_an_idempotency_key_is_created_once(api_client):
     assert first.json()["counts"]["total"] == 2
     assert first.json()["id"] == second.json()["id"]
     assert Broadcast.objects.count() == 1
+
+
+def test_a_broadcast_whose_last_messages_went_while_it_was_prepared_ends_done(
+    api_client, fake_providers
+):
+    """The outbox tells a broadcast of its progress; when the last messages went before
+    preparation said it was sending (found it preparing), the end of preparation ends it."""
+    response = create(api_client, recipients={"numbers": ["+14155550101", "+14155550102"]})
+    broadcast_id = response.json()["id"]
+    assert services._prepare_batch(broadcast_id)[0] == "more"  # both messages created
+    assert sms_outbox.drain() == {"sent": 2}
+    assert Broadcast.objects.get().status == BroadcastStatus.PREPARING
+
+    assert services._prepare_batch(broadcast_id)[0] == "done"
+
+    assert Broadcast.objects.get().status == BroadcastStatus.DONE
