@@ -15,6 +15,7 @@ The outbox then sends the messages as any others. Each is due when the broadcast
 DELIVERY_DRAIN_SECONDS at a time, not one task per message.
 """
 
+import functools
 import logging
 import time
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from math import ceil
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from broadcasts.live import publish_broadcast_progress
@@ -36,6 +37,7 @@ from broadcasts.models import (
 )
 from broadcasts.recipients import Recipient
 from broadcasts.templates import BroadcastText
+from contacts.selectors import contact_time_zones
 from core.errors import Conflict, TooManyRequests, ValidationError
 from emails import services as email_services
 from emails.delivery import email_outbox
@@ -45,7 +47,7 @@ from messaging.delivery import sms_outbox
 from messaging.models import Message
 from messaging.segments import count_segments
 from outbox.engine import DRAIN_ON, QUEUED, SCHEDULED, SENDING
-from outbox.scheduling import PAUSED_UNTIL, BulkSend, send_at_check
+from outbox.scheduling import PAUSED_UNTIL, BulkSend, bulk_plan, send_at_check
 
 logger = logging.getLogger(__name__)
 
@@ -257,22 +259,35 @@ def broadcast_resume(*, broadcast: Broadcast) -> Broadcast:
 
 def _repace(model, broadcast_id, start: datetime) -> tuple[int, list[datetime]]:
     """Give a resumed broadcast's waiting records their times again, paced from
-    ``start`` in the order they were created; return the segments paced and the times."""
-    rate = settings.SMS_SENDER_RATE if model is Message else 0
-    table = model._meta.db_table
-    segments = "num_segments" if model is Message else "1"
-    seconds = f"(SUM({segments}) OVER (ORDER BY created_at, id) - {segments}) / %s" if rate else "0"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Names from the models; values as parameters.
-            f'UPDATE "{table}" AS t SET next_attempt_at = %s + make_interval(secs => p.wait), '  # noqa: S608
-            f"updated_at = %s FROM (SELECT id, {seconds} AS wait, {segments} AS n "
-            f'FROM "{table}" WHERE broadcast_id = %s AND next_attempt_at = %s) AS p '
-            "WHERE t.id = p.id RETURNING t.next_attempt_at, p.n",
-            [start, start, *([rate] if rate else []), broadcast_id, PAUSED_UNTIL],
+    ``start`` in the order they were created and held by quiet hours as when they were
+    made (a broadcast resumed at 22:00 waits for its recipients' morning); return the
+    segments paced and the times they are due."""
+    sms = model is Message
+    rate = settings.SMS_SENDER_RATE if sms else 0
+    address = "to_contact" if sms else "to_email"
+    waiting = list(
+        model.objects.filter(broadcast_id=broadcast_id, next_attempt_at=PAUSED_UNTIL)
+        .order_by("created_at", "id")
+        .only("id", address, *(["num_segments"] if sms else []))
+    )
+    zones = contact_time_zones(values=[getattr(record, address) for record in waiting])
+    segments = 0
+    for record in waiting:
+        to = getattr(record, address)
+        due_at = start + timedelta(seconds=segments / rate) if rate else start
+        plan = bulk_plan(
+            BulkSend(broadcast_id=broadcast_id, due_at=due_at),
+            phone=to if sms else "",
+            contact_time_zone=functools.partial(zones.get, to, ""),
+            now=start,
         )
-        rows = cursor.fetchall()
-    return sum(n for _, n in rows), [at for at, _ in rows]
+        record.scheduled_for, record.next_attempt_at = plan.scheduled_for, plan.next_attempt_at
+        record.updated_at = start
+        segments += record.num_segments if sms else 1
+    model.objects.bulk_update(
+        waiting, ["scheduled_for", "next_attempt_at", "updated_at"], batch_size=1000
+    )
+    return segments, [record.next_attempt_at for record in waiting]
 
 
 def broadcast_cancel(*, broadcast: Broadcast) -> Broadcast:

@@ -2,7 +2,6 @@ from django.tasks import task
 
 from broadcasts import services
 
-
 # Ahead of the delivery tasks already queued (one per API send): each of those drains every
 # due record anyway, the broadcast's included, once its messages exist (measured: at 1M
 # messages, behind the 2,400 tasks of a busy minute, a broadcast began 31 s late).

@@ -94,3 +94,13 @@ def contact_time_zone(*, value: str) -> str:
         .first()
         or ""
     )
+
+
+def contact_time_zones(*, values: list[str]) -> dict[str, str]:
+    """contact_time_zone for many numbers or addresses at once (one query): those whose
+    contact has a time zone set, by value."""
+    return dict(
+        ContactPoint.objects.filter(value__in=set(values))
+        .exclude(contact__time_zone="")
+        .values_list("value", "contact__time_zone")
+    )

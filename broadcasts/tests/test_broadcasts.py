@@ -360,3 +360,18 @@ def test_a_broadcast_whose_last_messages_went_while_it_was_prepared_ends_done(
     assert services._prepare_batch(broadcast_id)[0] == "done"
 
     assert Broadcast.objects.get().status == BroadcastStatus.DONE
+
+
+def test_a_broadcast_resumed_in_quiet_hours_waits_for_their_end(api_client, settings):
+    contact_create(name="Uma", phones=["+14155550101"], time_zone="UTC")
+    broadcast = prepared(create(api_client, recipients={"numbers": ["+14155550101"]}))
+    api_client.post(f"/api/broadcasts/{broadcast.id}/pause")
+    now = timezone.now()
+    settings.QUIET_HOURS = f"{now - timedelta(hours=1):%H:%M}-{now + timedelta(hours=2):%H:%M}"
+
+    api_client.post(f"/api/broadcasts/{broadcast.id}/resume")
+
+    message = Message.objects.get()
+    window_end = (now + timedelta(hours=2)).replace(second=0, microsecond=0)
+    assert (message.status, message.next_attempt_at) == ("scheduled", window_end)
+    assert sms_outbox.drain() == {}
