@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import pytest
-import redis
 import requests
 from django.conf import settings
 from django.test import Client
@@ -30,6 +29,7 @@ from messaging.models import Message, MessageStatus
 from messaging.tests.factories import UserFactory
 from testing import live_server
 from testing.fake_providers import Reply
+from testing.redis_databases import redis_database
 from tests.faults.accounting import accepted_per_record, sms_id
 from tests.faults.conftest import Workers, worker_environment
 
@@ -54,18 +54,8 @@ DELIVERY_LIMIT_SECONDS = 180
 
 @pytest.fixture
 def redis_url():
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(
-            f"Redis is not answering at {REDIS_TEST_URL}: scripts/services.sh starts it "
-            "(apt-get install redis-server if it is missing)."
-        )
-    client.flushdb()
-    yield REDIS_TEST_URL
-    client.flushdb()
-    client.close()
+    with redis_database(REDIS_TEST_URL) as url:
+        yield url
 
 
 @pytest.fixture

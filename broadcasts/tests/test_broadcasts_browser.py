@@ -19,7 +19,6 @@ import re
 from datetime import timedelta
 
 import pytest
-import redis
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -36,6 +35,7 @@ from outbox.scheduling import PAUSED_UNTIL
 from team.models import Label
 from testing import live_server
 from testing.browser import assert_accessible, browser_windows, sign_in_to_inbox
+from testing.redis_databases import redis_channel_layers, redis_database
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -57,24 +57,9 @@ pytestmark = [
 def redis_layer(settings):
     """This process's channel layer on the Redis the server uses, so that the progress
     events of the work done here reach the pages connected to the server."""
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(
-            f"Redis is not answering at {REDIS_TEST_URL}: scripts/services.sh starts it "
-            "(apt-get install redis-server if it is missing)."
-        )
-    client.flushdb()
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_TEST_URL]},
-        }
-    }
-    yield REDIS_TEST_URL
-    client.flushdb()
-    client.close()
+    with redis_database(REDIS_TEST_URL) as url:
+        settings.CHANNEL_LAYERS = redis_channel_layers(url)
+        yield url
 
 
 @pytest.fixture

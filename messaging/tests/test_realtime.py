@@ -10,7 +10,6 @@ import contextlib
 import os
 
 import pytest
-import redis
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -30,6 +29,7 @@ from messaging.events import InboundMessage, StatusChanged
 from messaging.models import Conversation, Message, MessageStatus
 from messaging.tests.factories import UserFactory
 from testing import live_server
+from testing.redis_databases import redis_channel_layers, redis_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -354,24 +354,9 @@ def test_an_unreachable_channel_layer_never_fails_the_write(settings, api_client
 
 @pytest.fixture
 def redis_layer(settings):
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(
-            f"Redis is not answering at {REDIS_TEST_URL}: scripts/services.sh starts it "
-            "(apt-get install redis-server if it is missing)."
-        )
-    client.flushdb()
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_TEST_URL]},
-        }
-    }
-    yield REDIS_TEST_URL
-    client.flushdb()
-    client.close()
+    with redis_database(REDIS_TEST_URL) as url:
+        settings.CHANNEL_LAYERS = redis_channel_layers(url)
+        yield url
 
 
 def test_an_event_from_another_process_reaches_the_socket_through_redis(
