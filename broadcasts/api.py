@@ -1,7 +1,6 @@
 """The broadcasts API: create (JSON, or a CSV upload), preview, list, one, pause, resume,
 cancel. A broadcast answers with its counts, which change live as it is sent."""
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import parsers, serializers, viewsets
 from rest_framework.decorators import action
@@ -15,7 +14,6 @@ from broadcasts.selectors import COUNT_KEYS
 from broadcasts.templates import BroadcastText
 from core.errors import ValidationError
 from idempotency.keys import idempotent
-from messaging.segments import count_segments
 from outbox.api import send_at_field
 from web.pagination import KeysetPagination
 from web.schema import IDEMPOTENCY_KEY, PAGE_PARAMETERS, errors, id_parameter, page_of
@@ -225,7 +223,7 @@ class BroadcastViewSet(viewsets.GenericViewSet):
             recipients=recipients,
         )
         text.check()
-        return Response(preview_data(text, recipients))
+        return Response(selectors.broadcast_preview(text, recipients))
 
     @action(detail=True, methods=["post"], serializer_class=serializers.Serializer)
     def pause(self, request, pk=None):
@@ -268,35 +266,3 @@ class BroadcastViewSet(viewsets.GenericViewSet):
             labels=given.get("labels", []),
             addresses=given.get("numbers" if channel == BroadcastChannel.SMS else "emails", []),
         )
-
-
-def preview_data(text: BroadcastText, recipients: list) -> dict:
-    """What a broadcast of ``text`` to ``recipients`` would send (nothing is stored)."""
-    sending = [r for r in recipients if r.outcome == "pending"]
-    skipped = {
-        key: sum(1 for r in recipients if r.outcome == key)
-        for key in ("skipped_opted_out", "skipped_invalid", "skipped_duplicate")
-    }
-    sample = sending[0] if sending else None
-    body = text.body_for(sample.variables) if sample else text.body_for({})
-    segments = count_segments(body).segments if text.is_sms else 0
-    total = (
-        sum(count_segments(text.body_for(r.variables)).segments for r in sending)
-        if text.is_sms
-        else 0
-    )
-    rate = settings.SMS_SENDER_RATE if text.is_sms else 0
-    seconds = total / rate if rate else None
-    return {
-        "recipients": len(sending),
-        "skipped": skipped,
-        "sample": {
-            "address": sample.address if sample else "",
-            "subject": text.subject_for(sample.variables if sample else {}),
-            "body": body,
-        },
-        "segments": segments,
-        "total_segments": total,
-        "expected_seconds": seconds,
-        "warning": selectors.queue_window_warning(seconds) if seconds else "",
-    }

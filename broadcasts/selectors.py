@@ -6,9 +6,11 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 
 from broadcasts.models import Broadcast, BroadcastChannel, RecipientOutcome
+from broadcasts.templates import BroadcastText
 from core.queries import get_by_uuid
 from emails.models import Email
 from messaging.models import Message
+from messaging.segments import count_segments
 
 # Twilio fails an SMS that waited in its own queue longer than about this (errors 30001,
 # 21611): a paced broadcast that would outlast it is warned about.
@@ -111,3 +113,35 @@ def queue_window_warning(seconds: float) -> str:
         f"longer than about {window / 3600:.0f}. Send it to fewer people at a time, or add "
         "senders."
     )
+
+
+def broadcast_preview(text: BroadcastText, recipients: list) -> dict:
+    """What a broadcast of ``text`` to ``recipients`` would send (nothing is stored)."""
+    sending = [r for r in recipients if r.outcome == RecipientOutcome.PENDING]
+    skipped = {
+        key: sum(1 for r in recipients if r.outcome == key)
+        for key in ("skipped_opted_out", "skipped_invalid", "skipped_duplicate")
+    }
+    sample = sending[0] if sending else None
+    body = text.body_for(sample.variables) if sample else text.body_for({})
+    segments = count_segments(body).segments if text.is_sms else 0
+    total = (
+        sum(count_segments(text.body_for(r.variables)).segments for r in sending)
+        if text.is_sms
+        else 0
+    )
+    rate = settings.SMS_SENDER_RATE if text.is_sms else 0
+    seconds = total / rate if rate else None
+    return {
+        "recipients": len(sending),
+        "skipped": skipped,
+        "sample": {
+            "address": sample.address if sample else "",
+            "subject": text.subject_for(sample.variables if sample else {}),
+            "body": body,
+        },
+        "segments": segments,
+        "total_segments": total,
+        "expected_seconds": seconds,
+        "warning": queue_window_warning(seconds) if seconds else "",
+    }

@@ -155,7 +155,8 @@ def _prepare_batch(broadcast_id) -> tuple[str, list[datetime]]:
             publish_broadcast_progress(broadcast.id, force=True)
             return "done", due
         text = BroadcastText.of(broadcast)
-        for recipient in batch:
+        outcome = "more"
+        for done, recipient in enumerate(batch):
             body = text.body_for(recipient.variables)
             segments = count_segments(body).segments if text.is_sms else 0
             due_at = _paced(broadcast, segments)
@@ -165,9 +166,9 @@ def _prepare_batch(broadcast_id) -> tuple[str, list[datetime]]:
             except TooManyRequests as error:
                 broadcast.status = BroadcastStatus.PAUSED
                 broadcast.pause_reason = error.message
-                broadcast.save(update_fields=["status", "pause_reason", "updated_at"])
-                publish_broadcast_progress(broadcast.id, force=True)
-                return "paused", due
+                # This one and those after it stay pending, for when it is resumed.
+                batch, outcome = batch[:done], "paused"
+                break
             except (ValidationError, Conflict) as error:
                 recipient.outcome = (
                     RecipientOutcome.SKIPPED_OPTED_OUT
@@ -180,10 +181,11 @@ def _prepare_batch(broadcast_id) -> tuple[str, list[datetime]]:
                 recipient.record_id = record.pk
                 broadcast.paced_segments += segments
                 due.append(record.next_attempt_at)
-            recipient.save(update_fields=["outcome", "detail", "record_id"])
-        broadcast.save(update_fields=["paced_segments", "updated_at"])
-        publish_broadcast_progress(broadcast.id)
-    return "more", due
+        # One statement for the batch's outcomes, not one per recipient.
+        BroadcastRecipient.objects.bulk_update(batch, ["outcome", "detail", "record_id"])
+        broadcast.save(update_fields=["status", "pause_reason", "paced_segments", "updated_at"])
+        publish_broadcast_progress(broadcast.id, force=outcome == "paused")
+    return outcome, due
 
 
 def _send(broadcast: Broadcast, recipient: BroadcastRecipient, body: str, text, due_at):

@@ -73,6 +73,7 @@ FROM_SETTINGS = _FromSettings.QUIET_HOURS
 
 
 @functools.lru_cache(maxsize=16)
+@functools.cache
 def parse_quiet_hours(value: str) -> QuietWindow | None:
     """The window ``value`` (``"21:00-08:00"``) names, or None for an empty value.
 

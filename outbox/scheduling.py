@@ -90,10 +90,7 @@ def bulk_plan(
     """The plan of a broadcast's record: due when its pacing says (at once if that has
     passed: queued), or later (scheduled), and held by quiet hours as any scheduled one."""
     now = now or timezone.now()
-    held = None
-    if settings.QUIET_HOURS.strip():
-        held = hold_for(bulk.due_at, phone=phone, contact_time_zone=contact_time_zone())
-    due = held or bulk.due_at
+    due = _held(bulk.due_at, phone, contact_time_zone, direct_reply=False) or bulk.due_at
     if due <= now:
         return SendPlan(QUEUED, None, due)
     return SendPlan(SCHEDULED, bulk.due_at, due)
@@ -118,14 +115,22 @@ def send_plan(
     if send_at is not None:
         send_at = send_at_check(send_at, now=now)
     asked = send_at or now
-    held = None
-    if settings.QUIET_HOURS.strip():
-        held = hold_for(
-            asked, phone=phone, contact_time_zone=contact_time_zone(), direct_reply=send_at is None
-        )
+    held = _held(asked, phone, contact_time_zone, direct_reply=send_at is None)
     if send_at is None and held is None:
         return SendPlan(QUEUED, None, now)
     return SendPlan(SCHEDULED, asked, held or asked)
+
+
+def _held(
+    moment: datetime, phone: str, contact_time_zone: Callable[[], str], *, direct_reply: bool
+) -> datetime | None:
+    """core.quiet_hours.hold_for, the contact's time zone looked up only when there are
+    quiet hours (a send costs no query for it otherwise)."""
+    if not settings.QUIET_HOURS.strip():
+        return None
+    return hold_for(
+        moment, phone=phone, contact_time_zone=contact_time_zone(), direct_reply=direct_reply
+    )
 
 
 def schedule_data(row: dict, *, time=lambda value: value) -> dict:
