@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # Swagger UI's files, served by Hatch itself (no CDN; the CSP allows only our origin).
     "drf_spectacular_sidecar",
+    # Full-text search and trigram lookups (search, the conversation lists' ?q=).
+    "django.contrib.postgres",
     "channels",
     "django_tasks_db",
     "outbox",
@@ -83,6 +85,9 @@ INSTALLED_APPS = [
     "messaging",
     "emails",
     "broadcasts",
+    "search",
+    "reports",
+    "exports",
     "idempotency",
     "demo",
     # Sign-in attempts: locks out a username+address after repeated failures (see below).
@@ -433,6 +438,28 @@ if SMS_DAILY_LIMIT_PER_USER < 0 or SMS_DAILY_LIMIT < 0:
     raise ImproperlyConfigured(
         "SMS_DAILY_LIMIT_PER_USER and SMS_DAILY_LIMIT must be 0 (no limit) or more."
     )
+
+# Search (core.search): the PostgreSQL text search configuration of every full-text index
+# and query ("english", "simple" for no stemming, "french"...). Read when the migrations
+# that create the indexes run: to change it later, drop and create those indexes again
+# (README, Search), or queries stop using them.
+SEARCH_CONFIG = env.str("SEARCH_CONFIG", default="english")
+
+# Reports (reports): the hourly counts are refreshed this often, by the sweeper, and each
+# refresh counts again the last REPORTS_RECOUNT_HOURS hours (statuses change for a while
+# after a send: delivery receipts, bounces). `manage.py refresh_reports --all` counts
+# everything again.
+REPORTS_REFRESH_SECONDS = env.int("REPORTS_REFRESH_SECONDS", default=300)
+REPORTS_RECOUNT_HOURS = env.int("REPORTS_RECOUNT_HOURS", default=72)
+if REPORTS_REFRESH_SECONDS < 1 or REPORTS_RECOUNT_HOURS < 1:
+    raise ImproperlyConfigured(
+        "REPORTS_REFRESH_SECONDS and REPORTS_RECOUNT_HOURS must be 1 or more."
+    )
+
+# Exports (exports): a messages export of at most this many rows streams in the answer; a
+# larger one runs as a background job whose file is downloaded when ready (a request must
+# finish within the server's timeout, 30 s under gunicorn).
+EXPORT_STREAM_MAX_ROWS = env.int("EXPORT_STREAM_MAX_ROWS", default=200_000)
 
 # Idempotency-Key answers are kept this long; a repeat after that is a new send.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

@@ -84,6 +84,10 @@ urlpatterns = [
     path("", include("team.urls")),
     # The Broadcasts page (its API is the router's "broadcasts").
     path("", include("broadcasts.urls")),
+    # Search (the inbox's search box and /api/search), the Reports page and its API, exports.
+    path("", include("search.urls")),
+    path("", include("reports.urls")),
+    path("", include("exports.urls")),
 ]
 
 handler400 = "web.views.bad_request"
