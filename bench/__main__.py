@@ -1024,7 +1024,7 @@ def ceiling(url: str, *, mode: str, connections: int, duration: float) -> dict:
 
 def prepare_dataset(size: str, args: argparse.Namespace) -> tuple[str, str, dict]:
     conversations, per_conversation = SIZES[size]
-    emails = conversations * per_conversation // 100
+    emails = conversations * per_conversation // 10
     database = f"{args.database_prefix}_{size.lower()}"
     url = database_url(database)
     ensure_database(database)

@@ -29,6 +29,9 @@ class Contact(TimestampedModel):
     labels = models.ManyToManyField(Label, related_name="contacts", blank=True)
 
     class Meta:
+        # Besides these, in the database only (core.search.add_search_index, PostgreSQL):
+        # contact_name_trgm_idx, trigrams of UPPER(name): part of a name finds the contact
+        # (/api/search, the contact list's ?q=).
         indexes = [
             # The contact list: newest first, keyset-paginated on (time, id).
             models.Index(fields=["-created_at", "-id"], name="contact_recent_idx"),
@@ -66,6 +69,9 @@ class ContactPoint(models.Model):
 
     class Meta:
         ordering = ["kind", "position", "id"]
+        # Besides the constraints' indexes, in the database only (core.search, PostgreSQL):
+        # contact_point_trgm_idx, trigrams of UPPER(value): "5552671" finds "+14155552671"
+        # and part of an address its contact (/api/search, the contact list's ?q=).
         constraints = [
             models.UniqueConstraint(fields=["value"], name="contact_point_unique_value"),
             models.CheckConstraint(

@@ -247,6 +247,9 @@ class Activity(models.Model):
 
 
 NOTE_MAX_LENGTH = 10_000
+# What the full-text index of notes reads (note_text_idx, migration 0006): searches pass
+# exactly this to core.search, or PostgreSQL cannot use the index.
+NOTE_SEARCHED_TEXT = ("body",)
 
 
 class Note(TimestampedModel):
@@ -264,6 +267,8 @@ class Note(TimestampedModel):
     )
 
     class Meta:
+        # Besides this, in the database only (core.search.add_search_index, PostgreSQL):
+        # note_text_idx, GIN over to_tsvector(NOTE_SEARCHED_TEXT): /api/search's notes.
         indexes = [
             models.Index(fields=["conversation", "created_at", "id"], name="note_thread_idx")
         ]

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from attachments.models import Attachment
@@ -13,6 +14,13 @@ from outbox.models import DeliveryAttempt, OutboxRecord
 # RFC 5322 caps a header line at 998 characters; a subject must fit on one.
 SUBJECT_MAX_LENGTH = 998
 BODY_MAX_LENGTH = 100_000
+# The first characters of a body that the full-text index reads (email_text_idx): an
+# inbound email's text may be far longer than what Hatch sends, and to_tsvector refuses a
+# document past 1 MB of words, which would refuse the email itself.
+TEXT_INDEXED_LENGTH = BODY_MAX_LENGTH
+# What the full-text index of emails reads (email_text_idx, migration 0008): searches pass
+# exactly this to core.search, or PostgreSQL cannot use the index.
+SEARCHED_TEXT = ("subject", Left("body", TEXT_INDEXED_LENGTH))
 RECIPIENTS_MAX = 50  # per cc and per bcc list
 
 
@@ -139,6 +147,9 @@ class Email(OutboxRecord):
                 name="email_received_iff_inbound",
             ),
         ]
+        # Besides these, in the database only (core.search.add_search_index, PostgreSQL):
+        # email_text_idx, GIN over to_tsvector(SEARCHED_TEXT): /api/search's emails and the
+        # email thread list's ?q=.
         indexes = [
             # A broadcast's emails by status: its counts (broadcasts.selectors).
             models.Index(

@@ -4,7 +4,7 @@ import functools
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from contacts.timeline import Cursor, TimelineItem
 from contacts.timeline import preview as timeline_preview
@@ -13,8 +13,9 @@ from conversations.selectors import (
     team_filtered,
     with_unread_count,
 )
+from core import search
 from core.queries import get_by_uuid
-from emails.models import Email, EmailDirection, EmailEvent, EmailStatus
+from emails.models import SEARCHED_TEXT, Email, EmailDirection, EmailEvent, EmailStatus
 from emails.representation import EMAIL_THREAD_FIELDS
 
 
@@ -73,17 +74,17 @@ def email_thread_list(
         threads = threads.filter(
             Exists(Email.objects.filter(thread=OuterRef("pk"), status=EmailStatus.SCHEDULED))
         )
-    query = query.strip()
+    query = search.clean(query)
     if not query:
         return threads
-    if "\x00" in query:
-        # PostgreSQL refuses NUL in a query parameter, and no stored text holds one.
-        return threads.none()
+    # The words of every email through the full-text index of emails (core.search), once
+    # for the whole list.
+    texts = search.text_matches(Email.objects.all(), SEARCHED_TEXT, query)
     return threads.filter(
-        Q(subject__icontains=query)
+        Q(contact_name__icontains=query)
         | Q(participant_a__icontains=query)
         | Q(participant_b__icontains=query)
-        | Q(last_message_preview__icontains=query)
+        | Q(id__in=Subquery(texts.values("thread_id").distinct()))
     )
 
 

@@ -72,6 +72,11 @@ STATUS_LADDER = StatusLadder(
 )
 
 
+# What the full-text index of messages reads (message_text_idx, migration 0011): searches
+# pass exactly this to core.search, or PostgreSQL cannot use the index.
+SEARCHED_TEXT = ("body",)
+
+
 class Message(OutboxRecord):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No index of its own: message_thread_idx starts with it and serves every lookup, and
@@ -162,6 +167,9 @@ class Message(OutboxRecord):
                 name="message_received_iff_inbound",
             ),
         ]
+        # Besides these, in the database only (core.search.add_search_index, PostgreSQL):
+        # message_text_idx, GIN over to_tsvector(SEARCHED_TEXT): /api/search's messages and
+        # the conversation list's ?q=.
         indexes = [
             # A thread: the newest messages of one conversation, keyset-paginated on (time, id).
             models.Index(fields=["conversation", "-created_at", "-id"], name="message_thread_idx"),

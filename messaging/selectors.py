@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from contacts.timeline import Cursor, TimelineItem
 from contacts.timeline import preview as timeline_preview
@@ -16,9 +16,10 @@ from conversations.selectors import (
     team_filtered,
     with_unread_count,
 )
+from core import search
 from core.errors import NotFound
 from core.queries import get_by_uuid
-from messaging.models import Conversation, Direction, Message, MessageStatus
+from messaging.models import SEARCHED_TEXT, Conversation, Direction, Message, MessageStatus
 from messaging.representation import CONVERSATION_FIELDS
 
 NEW_MESSAGES_LIMIT = 1000
@@ -74,16 +75,17 @@ def conversation_list(
         conversations = conversations.filter(
             Exists(Message.objects.filter(conversation=OuterRef("pk"), status__in=statuses))
         )
-    query = query.strip()
+    query = search.clean(query)
     if not query:
         return conversations
-    if "\x00" in query:
-        # PostgreSQL refuses NUL in a query parameter, and no stored text holds one.
-        return conversations.none()
+    # The words through the full-text index of messages (core.search), once for the whole
+    # list: a semi-join per conversation would read each conversation's messages.
+    texts = search.text_matches(Message.objects.all(), SEARCHED_TEXT, query)
     matches = (
-        Q(participant_a__icontains=query)
+        Q(contact_name__icontains=query)
+        | Q(participant_a__icontains=query)
         | Q(participant_b__icontains=query)
-        | Exists(Message.objects.filter(conversation=OuterRef("pk"), body__icontains=query))
+        | Q(id__in=Subquery(texts.values("conversation_id").distinct()))
     )
     digits = re.sub(r"\D", "", query)
     if len(digits) >= 3 and digits != query:
