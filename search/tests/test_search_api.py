@@ -306,3 +306,11 @@ def test_another_users_note_names_its_author(api_client):
     author = UserFactory(username="bo", first_name="Bo", last_name="Diddley")
     note_create(conversation=ConversationFactory(), author=author, body="refund noted")
     assert search(api_client, q="refund")["results"][0]["title"] == "Note by Bo Diddley"
+
+
+def test_an_email_longer_than_the_index_reads_is_stored_and_found_by_its_start(api_client):
+    # 300,000 different words: a tsvector past PostgreSQL's 1 MB limit, which would refuse
+    # the row if the index read the whole body rather than its first part.
+    body = "invoice attached " + " ".join(f"w{n}" for n in range(300_000))
+    email = EmailFactory(subject="Big one", body=body)
+    assert ids(search(api_client, q="invoice", type="email")) == [str(email.id)]
