@@ -52,6 +52,11 @@ class SearchParametersSerializer(serializers.Serializer):
     q = serializers.CharField(
         max_length=QUERY_MAX_LENGTH,
         trim_whitespace=False,
+        error_messages={
+            "required": "Type something to search for.",
+            "blank": "Type something to search for.",
+            "max_length": f"A search is at most {QUERY_MAX_LENGTH} characters: shorten it.",
+        },
         help_text='Words, "a phrase", -excluded, or: web-search syntax (never an error: '
         "what it cannot read is taken as plain words). The last word also matches as a "
         "prefix. 3 or more digits find the contacts whose number holds them.",

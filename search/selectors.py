@@ -201,8 +201,7 @@ def _text_index_only():
     sorted. Settings of this transaction only."""
     with transaction.atomic(), connection.cursor() as cursor:
         if is_postgres():
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
         yield
 
 
