@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -93,3 +94,11 @@ def report(record_property, capsys):
             print(f"\n    {name}: {value}", end="")
 
     return report
+
+
+@pytest.fixture
+def reports_counted(db):
+    """The reports' counts just refreshed, so that a sweep enqueues no refresh of them: for
+    tests that check exactly what a sweep enqueues. (Through the command: the apps below
+    the reports may not import them.)"""
+    call_command("refresh_reports")

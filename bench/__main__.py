@@ -21,12 +21,17 @@ Workloads:
     sms_burst   600 SMS accepted at once, then delivered: SMS/s to the provider
     broadcast   POST /api/broadcasts to 10,000 new numbers: accept, prepare, deliver
     scheduled   200 SMS with send_at 65-85 s ahead: how late each goes
+    search      GET /api/search for a common word, a rare one, a phrase and part of a
+                number: latency at 1 connection, errors at 16
+    search_cost send_sms at 16 connections without the search indexes, then with them
+    reports     a full refresh of the reports' counts, then each report over a year
 and the ceiling: the row writes of one send done directly with psycopg in a loop.
 
 Rows the sends add are deleted after each run, so the dataset stays its size.
 """
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -46,6 +51,8 @@ from urllib.request import Request, urlopen
 
 import psycopg
 
+from bench import reading
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results"
@@ -61,10 +68,17 @@ SIZES = {
 }
 WORKLOADS = (
     "list", "list_1000", "thread", "send_name", "send_sms", "sms_burst", "broadcast", "scheduled",
+    "search", "search_cost", "reports",
 )  # fmt: skip
 # Not driven by wrk: a fixed amount of work each, measured to the provider and reported
 # apart; run only when there are delivery workers.
 FIXED_COUNT_WORKLOADS = ("sms_burst", "broadcast", "scheduled")
+# Reported apart too (bench.reading), each with its own requests: latency at one
+# connection, errors at more.
+READING_WORKLOADS = ("search", "search_cost", "reports")
+READING_CONNECTIONS = [1, 16]
+# The days the datasets' messages spread over (seed_demo --days).
+DATASET_DAYS = 365
 # sms_burst: this many SMS accepted as fast as BURST_CONNECTIONS clients send them, then
 # delivered by the workers; measured from the first provider request to the last.
 BURST_SIZE = 600
@@ -1056,6 +1070,8 @@ def prepare_dataset(size: str, args: argparse.Namespace) -> tuple[str, str, dict
                 "--conversations", str(conversations),
                 "--messages-per-conversation", str(per_conversation),
                 "--emails", str(emails),
+                # A year: the reports are measured over one.
+                "--days", str(DATASET_DAYS),
             ],
             cwd=ROOT,
             env=env,
@@ -1150,8 +1166,64 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
         database = dataset["database"]
         with psycopg.connect(url, autocommit=True) as conn:
             held = {"idle": connections_held(conn, database)}
+
+        def drive(target: str, connections: int, duration: float, recipients=None) -> dict:
+            return run_wrk(
+                wrk,
+                target,
+                token=token,
+                connections=connections,
+                duration=duration,
+                recipients=recipients,
+            )
+
+        def settled() -> None:
+            settle(url)
+            delete_bench_rows(url)
+
         for workload in args.workloads:
-            target, recipients = targets[workload]
+            target, recipients = targets.get(workload, (None, None))
+            if workload == "search":
+                result["search"] = reading.search(
+                    base, url, drive, duration=args.duration, connections=READING_CONNECTIONS
+                )
+                for run in result["search"]:
+                    log(
+                        f"search     {run['query_kind']:<28} c={run['connections']:<3} "
+                        f"p50 {run['median_ms']} ms  p99 {run['p99_ms']} ms  "
+                        f"errors {run['errors']}"
+                    )
+                continue
+            if workload == "search_cost":
+                send_target, send_recipients = targets["send_sms"]
+                stats = reading.search_cost(
+                    url,
+                    functools.partial(
+                        drive, send_target, 16, args.duration, recipients=send_recipients
+                    ),
+                    between=settled,
+                )
+                result["search_cost"] = stats
+                log(
+                    f"search_cost send_sms c=16: {stats['without']['requests_per_s']} req/s "
+                    f"without the search indexes, {stats['with']['requests_per_s']} with: "
+                    f"{stats['cost_percent']} % (target at most 15 %)"
+                )
+                continue
+            if workload == "reports":
+                seconds = reading.refresh_reports(lambda *words: manage(env, *words))
+                runs = reading.reports(
+                    base, drive, duration=args.duration, connections=READING_CONNECTIONS
+                )
+                result["reports"] = {"refresh_all_seconds": seconds, "runs": runs}
+                log(f"reports    full refresh of the hourly counts: {seconds} s")
+                for run in runs:
+                    log(
+                        f"reports    {run['report']:<15} c={run['connections']:<3} "
+                        f"p50 {run['median_ms']} ms  p99 {run['p99_ms']} ms  "
+                        f"errors {run['errors']}"
+                    )
+                continue
             if workload == "sms_burst":
                 if args.delivery_workers:
                     stats = sms_burst(url, target, token=token, workers=delivery_workers)
@@ -1313,6 +1385,26 @@ def table(result: dict) -> str:
             f"{later['lateness_p99_ms']} ms (target {later['target_p99_ms']} ms: {met}), max "
             f"{later['lateness_max_ms']} ms; early {later['early']}"
         )
+    for run in result.get("search", []):
+        lines.append(
+            f"search {run['query_kind']} {run['query']!r} at {run['connections']} conns: "
+            f"p50 {run['median_ms']} ms, p99 {run['p99_ms']} ms (targets at 1: 30 and 150 ms), "
+            f"{run['requests_per_s']} req/s, errors {run['errors']}"
+        )
+    if cost := result.get("search_cost"):
+        lines.append(
+            f"search indexes' cost to send_sms at 16 conns: {cost['without']['requests_per_s']} "
+            f"req/s without, {cost['with']['requests_per_s']} with: {cost['cost_percent']} % "
+            f"(target at most 15 %)"
+        )
+    if reports := result.get("reports"):
+        lines.append(f"reports: full refresh {reports['refresh_all_seconds']} s")
+        for run in reports["runs"]:
+            lines.append(
+                f"report {run['report']} over a year at {run['connections']} conns: p50 "
+                f"{run['median_ms']} ms, p99 {run['p99_ms']} ms (target 500 ms), errors "
+                f"{run['errors']}"
+            )
     for row in result["ceiling"]:
         lines.append(
             f"ceiling ({row['mode']}, {row['connections']} conns): {row['sends_per_s']} sends/s"

@@ -4,6 +4,11 @@
 The columns are ``name``, ``phone``, ``email`` and ``notes``, named by a header row (any
 case, any order; other columns are ignored). A contact's several numbers or addresses
 share one cell, separated by "; ", primary first.
+
+Every cell is written through ``core.csv_cells.csv_cell``: a name or a note such as
+``=HYPERLINK(...)`` (a contact's name can come from an inbound email's sender) opens as text
+in a spreadsheet, not as a formula. Reading takes the quote it added off again
+(``read_csv_cell``), so that an export still imports back as it was.
 """
 
 import csv
@@ -13,6 +18,7 @@ from typing import TextIO
 
 from contacts.models import Contact, PointKind
 from contacts.services import ContactRow
+from core.csv_cells import csv_cell, read_csv_cell
 from core.errors import ValidationError
 
 COLUMNS = ("name", "phone", "email", "notes")
@@ -57,7 +63,7 @@ def read_rows(text: str) -> list[ContactRow]:
                 ContactRow(
                     line=start,
                     **{
-                        name: cells[index] if index < len(cells) else ""
+                        name: read_csv_cell(cells[index]) if index < len(cells) else ""
                         for name, index in columns.items()
                     },
                 )
@@ -99,10 +105,14 @@ def write_rows(out: TextIO, contacts: Iterable[Contact]) -> int:
         points = sorted(contact.points.all(), key=lambda point: (point.position, point.id))
         writer.writerow(
             [
-                contact.name,
-                SEPARATOR.join(point.value for point in points if point.kind == PointKind.PHONE),
-                SEPARATOR.join(point.value for point in points if point.kind == PointKind.EMAIL),
-                contact.notes,
+                csv_cell(contact.name),
+                csv_cell(
+                    SEPARATOR.join(point.value for point in points if point.kind == PointKind.PHONE)
+                ),
+                csv_cell(
+                    SEPARATOR.join(point.value for point in points if point.kind == PointKind.EMAIL)
+                ),
+                csv_cell(contact.notes),
             ]
         )
         count += 1

@@ -127,6 +127,7 @@ class EmailSerializer(ScheduleFieldsMixin, serializers.ModelSerializer):
             "refused_attachments",
             "status",
             "external_sid",
+            "error_code",
             "error_message",
             "timestamp",
             "sent_at",

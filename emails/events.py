@@ -36,6 +36,10 @@ class TrackingEvent:
     provider_event_id: str | None = None
     recipient: str = ""
     reason: str = ""  # why the email bounced or was dropped, as the provider words it
+    # The same in Hatch's words, for a bounce or a drop: a code the provider package defines
+    # ("bounce", "blocked", "dropped-invalid", ...) and emails.providers.failure_reason
+    # explains; Email.error_code keeps it. "" for an event that is no failure.
+    error_code: str = ""
     # What the event says about the recipient's consent (emails.consent applies it): the
     # reason their address may no longer be emailed (a hard bounce, a drop for a bounced or
     # invalid address, a spam report, an unsubscribe), or that they resubscribed to the

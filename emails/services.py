@@ -476,9 +476,15 @@ def _email_apply_event(email: Email, event: TrackingEvent) -> None:
     elif event.status == EmailStatus.DELIVERED:
         email.delivered_at = event.occurred_at
         changed.append("delivered_at")
-    elif event.reason:
-        email.error_message = event.reason
-        changed.append("error_message")
+    else:
+        # Bounced or dropped: the provider's words, and Hatch's code for them, which the
+        # reports count by and the thread explains (emails.providers.failure_reason).
+        if event.reason:
+            email.error_message = event.reason
+            changed.append("error_message")
+        if event.error_code:
+            email.error_code = event.error_code
+            changed.append("error_code")
     email.save(update_fields=changed)
     publish_email_changed(email.pk)
 

@@ -15,6 +15,8 @@ real provider), signs in as the demo user in Chromium and writes:
                              has just assigned to the demo user, labelled and noted (an
                              @mention) while the demo user had it open; she is typing a
                              reply in her own browser as the picture is taken
+    docs/reports.png         desktop, 1280 wide, the whole Reports page for the demo's
+                             last 30 days (seed_demo counts them for the reports)
 
 The database is dropped afterwards, also when something failed. The demo data's times
 are relative to now and the browser runs in UTC with en-US formats, so a run differs
@@ -85,7 +87,13 @@ def main() -> None:
             shoot(server.url)
     finally:
         drop(maintenance_url)
-    for name in ("inbox.png", "inbox-mobile.png", "compose-email.png", "team-inbox.png"):
+    for name in (
+        "inbox.png",
+        "inbox-mobile.png",
+        "compose-email.png",
+        "team-inbox.png",
+        "reports.png",
+    ):
         print(f"wrote {(DOCS / name).relative_to(BASE_DIR)}")
 
 
@@ -163,6 +171,7 @@ def shoot(base_url: str) -> None:
             capture(phone, "inbox-mobile.png")
 
             shoot_team_inbox(browser, base_url, skip=newest_sms)
+            shoot_reports(browser, base_url)
         finally:
             browser.close()
 
@@ -233,6 +242,21 @@ def shoot_team_inbox(browser, base_url: str, *, skip: str) -> None:
         if presence.text_content() == TYPING:
             return
     sys.exit("Amara's typing did not show on the demo user's screen in time for the picture.")
+
+
+def shoot_reports(browser, base_url: str) -> None:
+    """docs/reports.png: the Reports page as the inbox's Reports link opens it (the last 30
+    days, every channel), once every chart has drawn."""
+    page = signed_in(browser, base_url, DESKTOP)
+    page.get_by_role("link", name="Reports").click()
+    expect(page.locator("#reports")).to_have_attribute("data-state", "loaded")
+    for canvas in ("volume-chart", "delivery-chart", "response-chart"):
+        page.wait_for_function(
+            "(id) => window.Chart?.getChart(document.getElementById(id))?.data.labels.length > 0",
+            arg=canvas,
+        )
+    # The whole page: the failures' table and the heatmap are below the fold.
+    capture(page, "reports.png", full_page=True)
 
 
 def team_conversation(page, *, skip: str) -> str:
@@ -313,8 +337,8 @@ def wait_until_live(page) -> None:
     expect(page.locator("#inbox")).to_have_attribute("data-live", "connected")
 
 
-def capture(page, name: str) -> None:
-    page.screenshot(path=DOCS / name, animations="disabled", caret="hide")
+def capture(page, name: str, *, full_page: bool = False) -> None:
+    page.screenshot(path=DOCS / name, animations="disabled", caret="hide", full_page=full_page)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 from datetime import date, datetime, time
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -13,13 +14,14 @@ from emails.models import EmailStatus
 from messaging.models import Channel, MessageStatus
 from search.selectors import KINDS, SearchFilters, search_newest, search_ranked
 from web.pagination import page_cursor, page_url_after
-from web.schema import errors
+from web.schema import errors, page_of
 
 QUERY_MAX_LENGTH = 500
 PAGE_SIZE_MAX = 100
 STATUSES = sorted(set(MessageStatus.values) | set(EmailStatus.values))
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class MomentField(serializers.Field):
     """A date (its start, in TIME_ZONE) or an ISO 8601 time with its offset."""
 
@@ -109,9 +111,7 @@ class SearchResultSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class SearchPageSerializer(serializers.Serializer):
-    results = SearchResultSerializer(many=True)
-    next = serializers.URLField(allow_null=True, help_text="The next page; null at the end.")
+SearchPageSerializer = page_of("SearchPage", "results", SearchResultSerializer)
 
 
 def _parameters(request) -> dict:
@@ -125,7 +125,7 @@ class SearchViewSet(viewsets.ViewSet):
         operation_id="search",
         summary="Search messages, emails, contacts and notes",
         parameters=[SearchParametersSerializer, OpenApiParameter("cursor", str)],
-        responses={200: SearchPageSerializer, **errors(400, 401)},
+        responses={200: SearchPageSerializer, **errors(400, 401, 403)},
     )
     def list(self, request):
         """Every match, newest first (or by relevance): messages (SMS and internal) by their

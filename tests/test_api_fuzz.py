@@ -128,6 +128,11 @@ HOSTILE = [
     ("POST", "/api/send_email", {}, b"x" * (1024 * 1024 + 1), "application/json"),
     ("GET", "/api/contacts", {"q": "a\x00b", "page_size": "-1"}, None, None),
     ("GET", "/api/email_threads", {"q": "a\x00b", "cursor": "W10"}, None, None),
+    ("GET", "/api/search", {"q": "a\x00b"}, None, None),
+    ("GET", "/api/search", {"q": '"unclosed -', "cursor": "W10"}, None, None),
+    ("GET", "/api/search", {"q": "&|!():*", "sort": "relevance", "offset": "-1"}, None, None),
+    ("GET", "/api/search", {"q": "x", "after": "\x00", "before": "9999-99-99"}, None, None),
+    ("GET", "/api/export/messages.csv", {"from": "\x00", "channel": "fax"}, None, None),
     # An SMS conversation's id is no email thread's.
     ("GET", "/api/email_threads/{id}", {"images": "\x00"}, None, None),
     ("GET", "/api/email_threads/{id}", {}, None, None),

@@ -42,6 +42,8 @@ from conversations.models import SavedReply
 from emails import services as email_services
 from emails.tests.factories import EmailFactory
 from emails.unsubscribe import unsubscribe_url
+from exports.ranges import export_range_parse
+from exports.services import export_job_create, export_job_run
 from messaging import services
 from messaging.models import Message, MessageStatus
 from messaging.tests import test_realtime as realtime_tests
@@ -248,6 +250,22 @@ EXPECTED: dict[str, Kind] = {
     "broadcast-pause": api("post"),
     "broadcast-resume": api("post"),
     "broadcast-cancel": api("post"),
+    "search": api(body={"q": "table"}),
+    "reports-volume": api(),
+    "reports-delivery": api(),
+    "reports-errors": api(),
+    "reports-response-times": api(),
+    "reports-failure-reasons": api(),
+    "export-messages": api(),
+    # An export's file: the one who asked for it, or an admin; anyone else is told nothing.
+    "export_job-detail": Kind(
+        "API, owner or admin; another agent 404; anonymous 401",
+        {"anonymous": Outcome(401), "user": OK, "staff": OK, "token": Outcome(404)},
+    ),
+    "export_job-download": Kind(
+        "API, owner or admin; another agent 404; anonymous 401",
+        {"anonymous": Outcome(401), "user": OK, "staff": OK, "token": Outcome(404)},
+    ),
     "email_thread-list": api(),
     "email_thread-detail": api(),
     "email_thread-read": api("post"),
@@ -286,6 +304,7 @@ EXPECTED: dict[str, Kind] = {
     # Pages.
     "inbox": PAGE,
     "broadcasts": PAGE,
+    "reports": PAGE,
     # The Team page: admins only (the staff user is a superuser, so an admin).
     "team": Kind(
         "page for admins: an agent gets a 403 page; no session, to the sign-in page",
@@ -428,6 +447,11 @@ def world(db):
         filename="menu.pdf", content=b"%PDF-1.4\n%%EOF\n", policy=EMAIL_POLICY
     )
     now = timezone.now()
+    export_job = export_job_create(
+        user=user,
+        export_range=export_range_parse(date_from=None, date_to=None, channel=None, now=now),
+    )
+    export_job_run(job_id=export_job.id)
     access = {
         "user_agent": "pytest",
         "ip_address": "127.0.0.1",
@@ -504,6 +528,8 @@ def world(db):
                 values[name] = "no-such-admin-page/"
             elif name == "pk" and route.name in ("message-cancel", "email-cancel"):
                 values[name] = str((scheduled_sms if route.name[0] == "m" else scheduled_email).id)
+            elif name == "pk" and route.name.startswith("export_job-"):
+                values[name] = str(export_job.id)
             elif name == "pk" and route.name.startswith("broadcast-"):
                 values[name] = str((paused if route.name == "broadcast-resume" else sending).id)
             elif name == "pk":

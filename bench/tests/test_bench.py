@@ -24,6 +24,7 @@ import pytest
 from bench.__main__ import (
     BURST_SIZE,
     FIXED_COUNT_WORKLOADS,
+    READING_WORKLOADS,
     SCHEDULED_COUNT,
     SCHEDULED_WINDOW,
     SIZES,
@@ -80,7 +81,11 @@ def test_a_quick_bench_run_reports_every_workload_without_errors(tmp_path, datab
     assert size["server"]["workers"] >= 2
     runs = size["runs"]
     # Every workload wrk drives, at each number of connections; the others are counted apart.
-    driven = [workload for workload in WORKLOADS if workload not in FIXED_COUNT_WORKLOADS]
+    driven = [
+        workload
+        for workload in WORKLOADS
+        if workload not in FIXED_COUNT_WORKLOADS + READING_WORKLOADS
+    ]
     assert {(run["workload"], run["connections"]) for run in runs} == {
         (workload, connections) for workload in driven for connections in (1, 64)
     }
@@ -105,6 +110,29 @@ def test_a_quick_bench_run_reports_every_workload_without_errors(tmp_path, datab
     assert broadcast["delivered_per_s"] > 0
     assert 0 < broadcast["worker_rss_mb_max"] < 500
     assert "scheduled" not in size
+    # Search: each kind of query answered at one connection and at 16, without errors.
+    searched = {(run["query_kind"].split(" ")[0], run["connections"]) for run in size["search"]}
+    assert searched == {
+        (kind, connections)
+        for kind in ("common_word", "rare_word", "phrase", "partial_number")
+        for connections in (1, 16)
+    }
+    assert all(run["errors"] == 0 and run["requests"] > 0 for run in size["search"])
+    cost = size["search_cost"]
+    assert set(cost["indexes"]) == {
+        "message_text_idx", "contact_point_trgm_idx", "contact_name_trgm_idx"
+    }  # fmt: skip
+    assert cost["without"]["errors"] == cost["with"]["errors"] == 0
+    assert cost["without"]["requests"] > 0 and cost["with"]["requests"] > 0
+    # Reports: counted, then each answered over a year without errors.
+    reports = size["reports"]
+    assert reports["refresh_all_seconds"] > 0
+    assert {(run["report"], run["connections"]) for run in reports["runs"]} == {
+        (report, connections)
+        for report in ("volume", "delivery", "errors", "response_times")
+        for connections in (1, 16)
+    }
+    assert all(run["errors"] == 0 and run["requests"] > 0 for run in reports["runs"])
     # Every SMS the API accepted reached the fake Twilio, through the two workers.
     assert sum(stats["accepted"] for stats in size["pipeline"]) > 0
     for stats in size["pipeline"]:

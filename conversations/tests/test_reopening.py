@@ -21,7 +21,8 @@ from conversations.tests.inbound import (
 )
 from team.models import Label
 
-pytestmark = pytest.mark.django_db
+# What each sweep enqueues is checked exactly: the reports' refresh is not due.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reports_counted")]
 
 
 @pytest.fixture

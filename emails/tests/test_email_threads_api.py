@@ -57,6 +57,7 @@ EMAIL_KEYS = {
     "refused_attachments",
     "status",
     "external_sid",
+    "error_code",
     "error_message",
     "timestamp",
     "sent_at",

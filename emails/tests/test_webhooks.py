@@ -270,6 +270,7 @@ class TestTrackingEvents:
             provider_event_id=bounce["sg_event_id"],
             recipient=CUSTOMER,
             reason=bounce["reason"],
+            error_code="bounce",
             suppress=SuppressionReason.BOUNCE,
         )
 

@@ -504,9 +504,11 @@ def test_a_failed_message_shows_its_reason_in_words_with_a_reachable_retry(sign_
     failed = thread(page).locator(f'[data-message-id="{message.id}"]')
     reason = failed.get_by_text("Not delivered: Landline or unreachable carrier (error 30006)")
     expect(reason).to_be_visible()  # not only on hover
+    # Then Hatch's explanation of the code, once the table of reasons has come.
+    expect(failed.locator(".failure-reason")).to_be_visible()
     retry = failed.get_by_role("button", name="Retry")
     expect(retry).to_have_accessible_description(
-        "Not delivered: Landline or unreachable carrier (error 30006)"
+        re.compile(r"^Not delivered: Landline or unreachable carrier \(error 30006\) \w.+")
     )
     if size is PHONE:
         assert_thumb_sized(retry, "Retry")

@@ -21,7 +21,8 @@ from messaging.tests.factories import MessageFactory
 from outbox.management.commands import sweep_outbox
 from outbox.models import AttemptOutcome
 
-pytestmark = pytest.mark.django_db
+# What each sweep enqueues is checked exactly: the reports' refresh is not due.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reports_counted")]
 
 SEND_SMS = "messaging.tasks.send_message"
 SEND_EMAIL = "emails.tasks.send_email"

@@ -6,6 +6,7 @@
 
 import { getJSON, postJSON } from "./api.js";
 import { emailChanged, focusThread, selectThread, threadById, upsertThread } from "./emails.js";
+import { failureReasonOf, onFailureReasons } from "./failure-reasons.js";
 import { byId, narrowScreen, root, urls } from "./page.js";
 import { reportLeft, reportViewing } from "./presence.js";
 import { mergeByKey, reconcile } from "./render.js";
@@ -108,6 +109,8 @@ function renderEmails() {
         events: open.events.get(email.id) ?? null,
         eventsOpen: open.detailsOpen.has(email.id),
         schedule: scheduledEmails.view(email),
+        // Why a bounced, dropped or failed email failed, in words (onFailureReasons).
+        failure: failureReasonOf("email", email),
       };
       return {
         key: email.id,
@@ -300,6 +303,11 @@ export function setupEmailThread(hooks) {
   ui.emails.addEventListener("toggle", onDetailsToggle, true);
   onExtrasChanged((id) => {
     if (id === open.id) {
+      renderEmails();
+    }
+  });
+  onFailureReasons(() => {
+    if (open.id) {
       renderEmails();
     }
   });

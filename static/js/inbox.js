@@ -3,6 +3,8 @@
 // the page:
 //
 //   list.js           the conversation list, search and filters (render-list.js draws it)
+//   search.js         what the search box finds as you type, grouped, in a list under it
+//                     (search-render.js draws it; search-open.js opens a result)
 //   thread.js         the open conversation's messages (render-thread.js draws them),
 //                     with thread-header.js, composer.js (the reply box) and replies.js
 //   new-message.js    the new-conversation dialog
@@ -61,6 +63,7 @@ import { root, urls } from "./page.js";
 import { setupReplies } from "./replies.js";
 import { followUrl, goToConversation, goToEmailThread, setupRouting } from "./routing.js";
 import { setupSavedReplies } from "./saved-replies.js";
+import { setupSearchBox } from "./search.js";
 import { state } from "./state.js";
 import { setupTeamState } from "./team-state.js";
 import { setupThread } from "./thread.js";
@@ -129,6 +132,7 @@ setupNotes();
 setupActivity();
 setupSavedReplies();
 setupKeyboard(opens);
+setupSearchBox(opens);
 setupNotifications(opens);
 
 updateNewConversationCounter();

@@ -1,10 +1,12 @@
 // How the Emails view draws: a thread in the list (who, subject, preview, time, unread
 // count), and one email of an open thread (who wrote to whom, its HTML in a sandboxed
 // frame or its text, attachments, delivery status and events, Reply, Reply all, Forward;
-// or, while it waits to be sent, when it goes with Edit and Cancel: render-schedule.js).
+// or, while it waits to be sent, when it goes with Edit and Cancel: render-schedule.js; once
+// bounced, dropped or failed, why in words: render-failure.js).
 
 import { attachmentList } from "./attachments.js";
 import { emailFrame } from "./email-frame.js";
+import { failureReason } from "./render-failure.js";
 import { avatar } from "./render-list.js";
 import { fullTime, h, listTime, partyLabel, timeElement } from "./render.js";
 import {
@@ -175,8 +177,9 @@ function actionButton(action, label) {
 }
 
 // One email of the open thread. `email` is a ThreadEmail from the API, with `events` once
-// its delivery events were fetched and `schedule` what scheduled-edits.js shows of a
-// scheduled one; `editValues` what its open form holds.
+// its delivery events were fetched, `failure` the explanation of its error code
+// (failure-reasons.js) and `schedule` what scheduled-edits.js shows of a scheduled one;
+// `editValues` what its open form holds.
 export function threadEmail(email, editValues = null) {
   const inbound = email.direction === "inbound";
   const scheduled = isScheduled(email);
@@ -224,6 +227,7 @@ export function threadEmail(email, editValues = null) {
           ? h("p", { className: "email-sent-by muted" }, `Sent by ${email.sent_by.name}`)
           : null,
       ),
+      inbound ? null : failureReason(email.failure, { id: `email-failure-${email.id}` }),
       scheduleLine(email),
       editing
         ? scheduleEditor(email, {

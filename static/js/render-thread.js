@@ -1,10 +1,12 @@
 // How the thread draws messages: bubbles, attachments, delivery status, the reasons for a
-// failure and the Retry and Discard buttons, with a separator before each new day. A
+// failure (the provider's words, then Hatch's explanation of its code: render-failure.js)
+// and the Retry and Discard buttons, with a separator before each new day. A
 // message scheduled to go later is outlined, says when it goes, and has Edit and Cancel
 // (render-schedule.js); a canceled one is muted.
 
 import { attachmentList } from "./attachments.js";
 import { clockTime, dayLabel, displayContact, h, startOfDay, timeElement } from "./render.js";
+import { failureReason } from "./render-failure.js";
 import {
   scheduleActions,
   scheduleEditor,
@@ -111,9 +113,10 @@ function missingMedia(message) {
 const MEDIA_PLACEHOLDER = "(media message)";
 
 // `message` is an API record, or the page's own record of a reply being sent (status
-// "pending" or "error", `error` the reason); `note` is the reason a retry was refused, and
-// `schedule` what scheduled-edits.js shows of a scheduled one (its form open, a refusal),
-// the form's values coming from `editValues`.
+// "pending" or "error", `error` the reason); `note` is the reason a retry was refused,
+// `failure` the explanation of its error code (failure-reasons.js), and `schedule` what
+// scheduled-edits.js shows of a scheduled one (its form open, a refusal), the form's values
+// coming from `editValues`.
 export function messageItem(message, editValues = null) {
   // Every message of an internal conversation is outbound (teammates wrote them all): each
   // sits on its writer's side, the signed-in person's on the right, a teammate's on the left.
@@ -124,6 +127,10 @@ export function messageItem(message, editValues = null) {
   const notSent = status === "error";
   const errorId = `message-error-${message.id}`;
   const error = notSent ? message.error : providerFailed ? errorText(message) : "";
+  const failure = providerFailed ? (message.failure ?? null) : null;
+  const failureId = `message-failure-${message.id}`;
+  // What Retry is about, for whoever reaches it by keyboard: the reason, and what to do.
+  const describedBy = [error ? errorId : null, failure ? failureId : null].filter(Boolean);
   const canRetry = notSent || (outbound && status === "failed" && message.type === "sms");
   // Files Hatch stored (sent, or downloaded from the provider) are shown from Hatch;
   // media still downloading, or lost, as placeholders (missingMedia).
@@ -181,6 +188,7 @@ export function messageItem(message, editValues = null) {
           error,
         )
       : null,
+    failureReason(failure, { id: failureId }),
     message.note ? h("p", { className: "message-error" }, message.note) : null,
     scheduleLine(message),
     scheduleRefusal(message.schedule),
@@ -196,8 +204,7 @@ export function messageItem(message, editValues = null) {
                   type: "button",
                   className: "button button-small",
                   "data-action": "retry",
-                  // Heard with its reason, for whoever reaches it by keyboard.
-                  "aria-describedby": error ? errorId : null,
+                  "aria-describedby": describedBy.length ? describedBy.join(" ") : null,
                   disabled: Boolean(message.retrying),
                 },
                 "Retry",

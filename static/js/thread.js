@@ -6,6 +6,7 @@
 
 import { getJSON } from "./api.js";
 import { restoreDraft, saveDraft } from "./composer.js";
+import { failureReasonOf, onFailureReasons } from "./failure-reasons.js";
 import { focusConversation, refreshConversation, renderList, upsertConversation } from "./list.js";
 import { byId, narrowScreen, root, urls } from "./page.js";
 import { loadOnScroll, reobserve } from "./paging.js";
@@ -72,7 +73,11 @@ function threadMessages() {
       const note = state.notes.get(message.id);
       const retrying = state.retrying.has(message.id);
       const schedule = scheduledMessages.view(message);
-      return note || retrying || schedule ? { ...message, note, retrying, schedule } : message;
+      // Why a failed SMS failed, in words (once the tables are in: onFailureReasons).
+      const failure = failureReasonOf("sms", message);
+      return note || retrying || schedule || failure
+        ? { ...message, note, retrying, schedule, failure }
+        : message;
     });
   const own = outgoing.map(({ sentAt, files, ...reply }) => reply);
   return [...stored, ...own];
@@ -267,6 +272,11 @@ export function setupThread() {
   ui.loadOlder.addEventListener("click", loadOlderMessages);
   onExtrasChanged((id) => {
     if (id === state.selectedId) {
+      renderThread("stick");
+    }
+  });
+  onFailureReasons(() => {
+    if (state.selectedId) {
       renderThread("stick");
     }
   });

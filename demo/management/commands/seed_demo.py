@@ -10,9 +10,16 @@ messages.
 
 Every phone number and email address of the demo belongs to a named contact (written the
 same way, after the rest), so that the inbox shows people's names.
+
+The month has what the Reports page reads: failures with Twilio's and SendGrid's codes as
+the providers' packages store them, replies by both demo teammates (most within minutes),
+conversations closed between a reply and the person's next message (which reopens them:
+each wait for a reply starts anew). Last, the reports count it all (reports.services).
 """
 
 import itertools
+import json
+import math
 import os
 import random
 import sys
@@ -30,6 +37,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from contacts.models import Contact, ContactPoint, PointKind
+from conversations.models import Activity, ActivityKind
+from conversations.services import REOPENED_BY_MESSAGE
 from core.contacts import ContactKind, conversation_id_for, parse_contact
 from core.errors import ApplicationError
 from demo.team import TEAMMATE, admin_ensure, team_seed, teammate_ensure, teammate_name
@@ -38,10 +47,11 @@ from messaging.models import Channel, Conversation, Direction, Message, MessageS
 from messaging.segments import count_segments
 from messaging.services import SMS_SENDERS
 from messaging.summary import conversation_summary, sides
+from reports.services import reports_refresh
 
 BATCH_SIZE = 5000
 PROGRESS_THRESHOLD = 10_000  # rows; smaller runs finish before a bar is worth drawing
-HISTORY = timedelta(days=30)
+HISTORY_DAYS = 30  # how far back the demo goes, unless --days says otherwise
 # Each template list is filled in this many ways once, up front: formatting a template per
 # message (seven random draws and a segment count) would be most of a million-row seed.
 BODY_VARIANTS = 400
@@ -62,10 +72,14 @@ MESSAGE_COLUMNS = (
     "sent_at", "delivered_at", "created_at", "updated_at",
 )  # fmt: skip
 CONTACT_COLUMNS = ("id", "name", "first_name", "time_zone", "notes", "created_at", "updated_at")
+# A conversation's closes and reopenings between its messages (conversations.Activity).
+ACTIVITY_COLUMNS = ("conversation_id", "actor_id", "kind", "detail", "created_at")
 POINT_COLUMNS = ("contact_id", "kind", "value", "position", "created_at")
-# Positions the summary reads back from a message row.
-M_TO, M_FROM, M_BODY, M_DIRECTION, M_CREATED = 2, 3, 4, 6, 20
+# Positions the summary (and a reply) reads back from a message row.
+M_TO, M_FROM, M_BODY, M_DIRECTION, M_SENT_BY, M_CREATED = 2, 3, 4, 6, 17, 20
 NO_MEDIA = "[]"  # jsonb, as COPY's text format spells it
+# What conversations.services records when an inbound message reopens a conversation.
+REOPENED_DETAIL = json.dumps({"reason": REOPENED_BY_MESSAGE})
 
 FIRST_NAMES = [
     "Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Isla", "Jonah",
@@ -166,8 +180,17 @@ SMS_UNDELIVERED = [
     (30005, "Unknown destination handset"),
     (30006, "Landline or unreachable carrier"),
     (30007, "Message filtered"),
+    (30034, "Message from an Unregistered Number"),
 ]
 INBOUND_SHARE = 0.45
+# A teammate's reply to a message comes this many seconds after it, as a median (log-normal:
+# most within a few minutes, some hours later), unless the thread's next message came
+# sooner anyway; the Reports page's response times read them.
+REPLY_MEDIAN_SECONDS = 8 * 60
+REPLY_SPREAD = 1.3
+# After a teammate's reply, how often the conversation was closed before the person wrote
+# again (and their message opened it again): each wait then starts anew.
+CLOSE_SHARE = 0.3
 
 EMAIL_SUBJECTS = [
     "Your receipt from Hatch Coffee",
@@ -195,10 +218,24 @@ EMAIL_OUTCOMES = [
     (EmailStatus.DROPPED, 6),
     (EmailStatus.FAILED, 8),
 ]
+# Each failed outcome's (error_code, error_message) as the SendGrid package stores them: its
+# word for the bounce or drop, or SendGrid's HTTP status for a refused send.
 EMAIL_ERRORS = {
-    EmailStatus.BOUNCED: "550 5.1.1 The email account that you tried to reach does not exist.",
-    EmailStatus.DROPPED: "Bounced Address",
-    EmailStatus.FAILED: "The from address does not match a verified Sender Identity.",
+    EmailStatus.BOUNCED: [
+        ("bounce", "550 5.1.1 The email account that you tried to reach does not exist."),
+        ("bounce", "550 5.1.1 <{to}>: Recipient address rejected: User unknown"),
+        ("blocked", "554 5.7.1 Service unavailable; client host blocked using Spamhaus"),
+    ],
+    EmailStatus.DROPPED: [
+        ("dropped-bounced", "Bounced Address"),
+        ("dropped-unsubscribed", "Unsubscribed Address"),
+        ("dropped-spam-report", "Spam Reporting Address"),
+        ("dropped-invalid", "Invalid"),
+    ],
+    EmailStatus.FAILED: [
+        ("400", "The from address does not match a verified Sender Identity."),
+        ("403", "The provided authorization grant is invalid, expired, or revoked"),
+    ],
 }
 SENDGRID_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -244,6 +281,13 @@ class Command(BaseCommand):
         parser.add_argument("--messages-per-conversation", type=_positive, default=12)
         parser.add_argument("--emails", type=_non_negative, default=15)
         parser.add_argument(
+            "--days",
+            type=_positive,
+            default=HISTORY_DAYS,
+            help=f"How many days back the history goes (default {HISTORY_DAYS}; 365 for a "
+            "year of reports).",
+        )
+        parser.add_argument(
             "--phone-share",
             type=_share,
             default=0.7,
@@ -282,12 +326,14 @@ class Command(BaseCommand):
             seeder = Seeder(
                 rng=random.Random(options["seed"]),
                 user=user,
+                teammate=teammate,
                 now=timezone.now(),
                 progress=options["progress"],
                 conversations=options["conversations"],
                 messages_per_conversation=options["messages_per_conversation"],
                 emails=options["emails"],
                 phone_share=options["phone_share"],
+                history=timedelta(days=options["days"]),
             )
             if options["reset"]:
                 self._delete_all()
@@ -305,6 +351,21 @@ class Command(BaseCommand):
             f"Created {counts.sms_conversations} SMS and {counts.internal_conversations} "
             f"internal conversations, {counts.messages} messages and {counts.emails} emails "
             f"for {counts.contacts} contacts in {time.monotonic() - started:.1f} s."
+        )
+        if connection.vendor == "postgresql":
+            # Tables just filled by COPY have no statistics yet, and without them the
+            # planner reads the refresh's look-ups below (and anything else) badly.
+            tables = ", ".join(
+                connection.ops.quote_name(model._meta.db_table)
+                for model in (Message, Email, Activity)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {tables}")
+        # The whole history is new: the Reports page counts all of it, not the last hours.
+        refreshed = reports_refresh(full=True)
+        self.stdout.write(
+            f"Counted them for the reports in {refreshed.seconds:.1f} s "
+            f"({refreshed.replies} first replies)."
         )
         self._print_login(options)
 
@@ -378,16 +439,21 @@ class Seeder:
         *,
         rng: random.Random,
         user,
+        teammate,
         now: datetime,
         progress: bool,
         conversations: int,
         messages_per_conversation: int,
         emails: int,
         phone_share: float,
+        history: timedelta = timedelta(days=HISTORY_DAYS),
     ):
         self.rng = rng
         self.user = user
+        # Who sends the demo's SMS and emails: both teammates.
+        self.senders = [user.pk, teammate.pk]
         self.now = now
+        self.history = history
         self.progress = progress
         self.conversations = conversations
         self.messages_per_conversation = messages_per_conversation
@@ -431,7 +497,7 @@ class Seeder:
                     if is_phone:
                         own = self._weighted_own(self.own_numbers)
                         phone = next(phones)
-                        conversation, messages = self._sms_thread(
+                        conversation, messages, activities = self._sms_thread(
                             own, phone, per_conversation, contact_id=self._phone_contact(phone)
                         )
                         self.counts.sms_conversations += 1
@@ -439,8 +505,9 @@ class Seeder:
                         conversation, messages = self._internal_thread(
                             self.me.value, next(names), per_conversation
                         )
+                        activities = []
                         self.counts.internal_conversations += 1
-                    writer.write(conversation, messages)
+                    writer.write(conversation, messages, activities)
                     self.counts.messages += len(messages)
                     bar.update(len(messages))
             for start in range(0, self.emails, BATCH_SIZE):
@@ -542,11 +609,11 @@ class Seeder:
         Strictly increasing, so "the newest message" is never a tie.
         """
         # Skewed towards the present: recent conversations are the ones a demo opens.
-        oldest = self.now - HISTORY
+        oldest = self.now - self.history
         end = (
             self.now
             - timedelta(minutes=1)
-            - (HISTORY - timedelta(hours=1)) * self.rng.random() ** 2
+            - (self.history - timedelta(hours=1)) * self.rng.random() ** 2
         )
         start = max(oldest, end - timedelta(days=self.rng.uniform(0.05, 20)))
         span = max(int((end - start) / timedelta(microseconds=1)), count)
@@ -577,15 +644,27 @@ class Seeder:
 
     def _sms_thread(
         self, own: str, other: str, count: int, *, contact_id: uuid.UUID
-    ) -> tuple[tuple, list[tuple]]:
+    ) -> tuple[tuple, list[tuple], list[tuple]]:
+        """The conversation's row, its messages, and its closes and reopenings."""
         conversation_id = conversation_id_for(own, other)
-        rng, user_id = self.rng, self.user.pk
+        rng, senders = self.rng, self.senders
         statuses, weights = zip(*SMS_OUTCOMES, strict=True)
         cumulative = list(itertools.accumulate(weights))
-        messages = []
+        messages, activities = [], []
         for index, at in enumerate(self._times(count)):
             # The business usually writes first.
             if index > 0 and rng.random() < INBOUND_SHARE:
+                previous = messages[-1]
+                if previous[M_DIRECTION] == Direction.OUTBOUND and rng.random() < CLOSE_SHARE:
+                    # Closed after the teammate's reply; this message opens it again.
+                    replied_at = previous[M_CREATED]
+                    closed_at = replied_at + (at - replied_at) * rng.uniform(0.1, 0.5)
+                    activities.append(
+                        (conversation_id, previous[M_SENT_BY], ActivityKind.CLOSED, "{}", closed_at)
+                    )
+                    activities.append(
+                        (conversation_id, None, ActivityKind.REOPENED, REOPENED_DETAIL, at)
+                    )
                 body, segments = rng.choice(self.sms_inbound)
                 messages.append((
                     self._uuid(), conversation_id, own, other, body, Channel.SMS,
@@ -593,6 +672,10 @@ class Seeder:
                     segments, 0, NO_MEDIA, 0, None, None, None, None, at, at, at,
                 ))  # fmt: skip
                 continue
+            if messages and messages[-1][M_DIRECTION] == Direction.INBOUND:
+                # A teammate answers the person, usually within minutes.
+                delay = rng.lognormvariate(math.log(REPLY_MEDIAN_SECONDS), REPLY_SPREAD)
+                at = min(at, messages[-1][M_CREATED] + timedelta(seconds=delay))
             body, segments = rng.choice(self.sms_outbound)
             status = rng.choices(statuses, cum_weights=cumulative)[0]
             sid = error_code = sent_at = delivered_at = None
@@ -613,10 +696,11 @@ class Seeder:
             messages.append((
                 self._uuid(), conversation_id, other, own, body, Channel.SMS,
                 Direction.OUTBOUND, status, sid, error_code, error_message, segments, 0,
-                NO_MEDIA, attempts, next_attempt_at, None, user_id, sent_at, delivered_at, at,
-                delivered_at or sent_at or at,
+                NO_MEDIA, attempts, next_attempt_at, None, rng.choice(senders), sent_at,
+                delivered_at, at, delivered_at or sent_at or at,
             ))  # fmt: skip
-        return self._summarise(messages, channel=Channel.SMS, contact_id=contact_id), messages
+        conversation = self._summarise(messages, channel=Channel.SMS, contact_id=contact_id)
+        return conversation, messages, activities
 
     def _message_sid(self) -> str:
         return f"SM{self.rng.getrandbits(128):032x}"
@@ -678,7 +762,7 @@ class Seeder:
         self._contact(PointKind.EMAIL, to_email, f"{first} {last}")
         statuses, weights = zip(*EMAIL_OUTCOMES, strict=True)
         status = self.rng.choices(statuses, weights)[0]
-        created = self.now - HISTORY * self.rng.random()
+        created = self.now - self.history * self.rng.random()
         # The address email_send would default to; a demo without one still shows mail.
         sender = settings.SENDGRID_FROM_EMAIL.strip().lower() or "hatch@example.com"
         body = self._fill(self.rng.choice(EMAIL_BODIES), name=first)
@@ -697,10 +781,12 @@ class Seeder:
             if self.rng.random() < 0.2
             else [],
             status=status,
-            error_message=EMAIL_ERRORS.get(status, ""),
-            sent_by_id=self.user.pk,
+            sent_by_id=self.rng.choice(self.senders),
             created_at=created,
         )
+        if status in EMAIL_ERRORS:
+            code, message = self.rng.choice(EMAIL_ERRORS[status])
+            email.error_code, email.error_message = code, message.format(to=to_email)
         if status not in (EmailStatus.QUEUED, EmailStatus.FAILED):
             email.provider_message_id = "".join(self.rng.choices(SENDGRID_ID_ALPHABET, k=22))
             email.sent_at = self._later(created, 0.5, 3)
@@ -710,7 +796,8 @@ class Seeder:
 
 
 class CopyWriter:
-    """Streams message rows into PostgreSQL with one COPY, then the conversations.
+    """Streams message rows into PostgreSQL with one COPY, then the conversations and their
+    activities.
 
     Conversations go last because a summary is known only once its thread is generated;
     the messages' foreign key is checked at commit (Django makes it DEFERRABLE INITIALLY
@@ -719,6 +806,7 @@ class CopyWriter:
 
     def __init__(self):
         self._conversations: list[tuple] = []
+        self._activities: list[tuple] = []
 
     def __enter__(self):
         connection.ensure_connection()
@@ -728,8 +816,9 @@ class CopyWriter:
         self._copy = self._copying.__enter__()
         return self
 
-    def write(self, conversation: tuple, messages: list[tuple]) -> None:
+    def write(self, conversation: tuple, messages: list[tuple], activities: list[tuple]) -> None:
         self._conversations.append(conversation)
+        self._activities.extend(activities)
         write_row = self._copy.write_row
         for message in messages:
             write_row(message)
@@ -741,6 +830,9 @@ class CopyWriter:
                 with self._cursor.copy(_copy_sql(Conversation, CONVERSATION_COLUMNS)) as copy:
                     for conversation in self._conversations:
                         copy.write_row(conversation)
+                with self._cursor.copy(_copy_sql(Activity, ACTIVITY_COLUMNS)) as copy:
+                    for activity in self._activities:
+                        copy.write_row(activity)
 
 
 def write_contacts(contacts: list[tuple], points: list[tuple]) -> None:
@@ -777,17 +869,22 @@ class BulkWriter:
     def __init__(self):
         self._conversations: list[Conversation] = []
         self._messages: list[Message] = []
+        self._activities: list[Activity] = []
 
     def __enter__(self):
         return self
 
-    def write(self, conversation: tuple, messages: list[tuple]) -> None:
+    def write(self, conversation: tuple, messages: list[tuple], activities: list[tuple]) -> None:
         values = dict(zip(CONVERSATION_COLUMNS, conversation, strict=True))
         self._conversations.append(Conversation(**values))
         for row in messages:
             message = Message(**dict(zip(MESSAGE_COLUMNS, row, strict=True)))
             message.media = []
             self._messages.append(message)
+        for row in activities:
+            activity = Activity(**dict(zip(ACTIVITY_COLUMNS, row, strict=True)))
+            activity.detail = json.loads(activity.detail)
+            self._activities.append(activity)
         if len(self._messages) >= BATCH_SIZE:
             self._flush()
 
@@ -799,6 +896,7 @@ class BulkWriter:
         # Conversations first: the messages point at them.
         Conversation.objects.bulk_create(self._conversations, batch_size=BATCH_SIZE)
         Message.objects.bulk_create(self._messages, batch_size=BATCH_SIZE)
+        Activity.objects.bulk_create(self._activities, batch_size=BATCH_SIZE)
         # With DEBUG on, Django keeps the text of every query; these are megabytes each.
         reset_queries()
-        self._conversations, self._messages = [], []
+        self._conversations, self._messages, self._activities = [], [], []

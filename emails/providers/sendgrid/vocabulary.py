@@ -49,6 +49,46 @@ UNDELIVERABLE_DROP_REASONS = {
 # The event that lifts a group unsubscribe (and nothing else).
 GROUP_RESUBSCRIBE = "group_resubscribe"
 
+# Why SendGrid did not deliver an email, in Hatch's words: what Email.error_code keeps for a
+# bounced or dropped email (errors.py explains each; the HTTP status of a refused send is
+# the other kind of code, written by the client).
+BOUNCE = "bounce"  # hard bounce: the address does not exist, or refuses mail for good
+BLOCKED = "blocked"  # the receiving server turned it away for now (reputation, content)
+DROPPED_BOUNCED = "dropped-bounced"  # not sent: the address bounced before
+DROPPED_UNSUBSCRIBED = "dropped-unsubscribed"  # not sent: the person unsubscribed
+DROPPED_SPAM_REPORT = "dropped-spam-report"  # not sent: they marked earlier mail as spam
+DROPPED_INVALID = "dropped-invalid"  # not sent: not a valid address
+DROPPED = "dropped"  # not sent, for any other reason (the email, the account)
+
+# A dropped event's "reason" (lower case) and the code it gets; any other reason is DROPPED.
+DROP_REASON_CODES = {
+    "bounced address": DROPPED_BOUNCED,
+    "unsubscribed address": DROPPED_UNSUBSCRIBED,
+    "spam reporting address": DROPPED_SPAM_REPORT,
+    "invalid": DROPPED_INVALID,
+}
+
+
+def error_code(event: str, payload: dict) -> str:
+    """Hatch's code for why the email of a bounce or drop event failed; "" for any other
+    event.
+
+    A spam report gets none: it comes after the email was delivered (which it stays), and
+    Hatch records it as the recipient's consent; a later email to them fails with its own
+    code (dropped-spam-report, or Hatch's refusal to send).
+    """
+    if event == "bounce":
+        # As suppression_reason reads it: a hard bounce unless the type says otherwise, and
+        # any other type ("blocked") a refusal that is not the address's fault.
+        bounce_type = str(payload.get("type") or HARD_BOUNCE_TYPE).strip().lower()
+        return BOUNCE if bounce_type == HARD_BOUNCE_TYPE else BLOCKED
+    if event == "blocked":
+        return BLOCKED
+    if event == "dropped":
+        drop = str(payload.get("reason") or "").strip().lower()
+        return DROP_REASON_CODES.get(drop, DROPPED)
+    return ""
+
 
 def suppression_reason(event: str, payload: dict) -> SuppressionReason | None:
     """Why an event means its recipient may no longer be emailed; None if it does not."""
@@ -76,8 +116,9 @@ def x_message_id(sg_message_id: str) -> str:
     return sg_message_id.split(".", 1)[0]
 
 
-# The HTTP statuses SendGrid most often refuses an email with, in a few words: the admin's
-# error code filter offers them.
+# The codes a failed email most often carries, in a few words: the admin's error code filter
+# offers them. First the HTTP statuses SendGrid refuses a send with, then why SendGrid's
+# events say it was not delivered.
 ERROR_DESCRIPTIONS = {
     "400": "bad request",
     "401": "bad API key",
@@ -85,4 +126,11 @@ ERROR_DESCRIPTIONS = {
     "413": "too large",
     "429": "rate limited",
     "500": "SendGrid error",
+    BOUNCE: "hard bounce",
+    BLOCKED: "blocked by the receiving server",
+    DROPPED_BOUNCED: "dropped: bounced before",
+    DROPPED_UNSUBSCRIBED: "dropped: unsubscribed",
+    DROPPED_SPAM_REPORT: "dropped: reported spam",
+    DROPPED_INVALID: "dropped: invalid address",
+    DROPPED: "dropped",
 }

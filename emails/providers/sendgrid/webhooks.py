@@ -28,6 +28,7 @@ from emails.providers.sendgrid.vocabulary import (
     EVENT_STATUS_MAP,
     GROUP_RESUBSCRIBE,
     HATCH_ID_ARG,
+    error_code,
     suppression_reason,
     x_message_id,
 )
@@ -87,6 +88,7 @@ def _tracking_event(event: dict[str, Any]) -> TrackingEvent:
         provider_event_id=str(event.get("sg_event_id") or "")[:128] or None,
         recipient=str(event.get("email") or "")[:254],
         reason=str(event.get("reason") or event.get("response") or ""),
+        error_code=error_code(name, event),
         suppress=suppression_reason(name, event),
         lifts_group_unsubscribe=name == GROUP_RESUBSCRIBE,
     )
