@@ -356,8 +356,7 @@ def test_an_answer_hatch_refuses_shows_its_message(inbox):
 
     search_box(page).fill("refund " * 80)  # longer than a search may be
 
-    expect(status(page)).to_contain_text("your search")
-    expect(status(page)).to_contain_text("500 characters")
+    expect(status(page)).to_contain_text("A search is at most 500 characters: shorten it.")
     expect(status(page)).not_to_have_text(re.compile(r"\bq:|Invalid input|No matches|HTTP"))
     expect(results(page)).to_be_hidden()
 

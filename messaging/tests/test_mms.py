@@ -635,6 +635,8 @@ def test_twilios_credentials_go_to_twilios_hosts_only(settings):
 
 
 class TestLostDownloads:
+    # What the sweep enqueues is checked exactly: the reports' refresh is not due.
+    @pytest.mark.usefixtures("reports_counted")
     def test_the_sweeper_enqueues_again_a_download_a_crash_lost(self, settings, enqueued_tasks):
         overdue = timezone.now() - timedelta(seconds=settings.OUTBOX_QUEUED_GRACE_SECONDS + 5)
         lost = services.message_receive(event=_mms_event("MM" + "1" * 32))[0]
