@@ -236,6 +236,38 @@ def settle(url: str, timeout: float = 60.0) -> None:
             time.sleep(0.3)
 
 
+def waiting_records(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM messaging_message"
+            "        WHERE status = 'queued' AND next_attempt_at <= now())"
+            " + (SELECT count(*) FROM emails_email"
+            "    WHERE status = 'queued' AND next_attempt_at <= now())"
+        ).fetchone()[0]
+
+
+def deliver_backlog(url: str, env: dict[str, str], *, timeout: float = 900.0) -> int:
+    """Have the workers deliver the records the dataset holds "queued" (seed_demo draws
+    some of every day's sends as still waiting), once, before anything is measured: the
+    first send's drain would otherwise take them all on (23,000 SMS at 1M) and every
+    figure measured meanwhile would be theirs. Answers how many there were; a reused
+    dataset has none left."""
+    backlog = waiting_records(url)
+    if not backlog:
+        return 0
+    log(f"delivering the dataset's {backlog:,} waiting records first (once per dataset)")
+    manage(env, "sweep_outbox")  # enqueues their delivery: queued long past its time
+    deadline = time.monotonic() + timeout
+    left, unchanged_since = backlog, time.monotonic()
+    # Until none is due, or the count stands still (what waits for a retry's backoff).
+    while left and time.monotonic() < min(deadline, unchanged_since + 20):
+        time.sleep(2)
+        now_left = waiting_records(url)
+        if now_left != left:
+            left, unchanged_since = now_left, time.monotonic()
+    return backlog - left
+
+
 # The tables the sends, the broadcast and the ceiling update, vacuumed before the runs.
 VACUUMED_TABLES = (
     "conversations_conversation",
@@ -1158,6 +1190,8 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
             run_wrk(wrk, target, token=token, connections=8, duration=1, recipients=recipients)
         settle(url)
         delete_bench_rows(url)
+        if args.delivery_workers:
+            dataset["backlog_delivered"] = deliver_backlog(url, env)
         # What earlier runs (their sends, the ceiling) left dead in the tables the
         # workloads read: every run starts from the same state, whatever ran before.
         with psycopg.connect(url, autocommit=True) as conn:
@@ -1179,6 +1213,10 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
 
         def settled() -> None:
             settle(url)
+            if args.delivery_workers:
+                # Every send delivered: a worker still recording attempts would hold rows
+                # the deletion must remove.
+                pipeline_stats(url, timeout=max(60.0, 20 * args.duration))
             delete_bench_rows(url)
 
         for workload in args.workloads:
@@ -1207,7 +1245,8 @@ def bench_size(size: str, args: argparse.Namespace, wrk: str) -> dict:
                 log(
                     f"search_cost send_sms c=16: {stats['without']['requests_per_s']} req/s "
                     f"without the search indexes, {stats['with']['requests_per_s']} with: "
-                    f"{stats['cost_percent']} % (target at most 15 %)"
+                    f"{stats['cost_percent']} % (target at most 15 %); stalled turns "
+                    f"{stats['stalled_turns']}"
                 )
                 continue
             if workload == "reports":

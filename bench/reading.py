@@ -5,6 +5,7 @@ Each takes the running server's base URL, an API token, the dataset's database U
 module's run_wrk with its options bound).
 """
 
+import statistics
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -103,24 +104,41 @@ def search_cost(
     send: Callable[[], dict],
     *,
     between: Callable[[], None],
+    rounds: int = 2,
 ) -> dict:
-    """A send's throughput without the search indexes, then with them, in one run.
-    ``send()`` runs the send workload and answers its figures; ``between()`` lets the
-    pipeline settle and clears the rows the sends added."""
+    """A send's throughput without the search indexes and with them, in one run: ``rounds``
+    turns of each, alternating (the machine's pace drifts over a run), compared by their
+    medians. ``send()`` runs the send workload and answers its figures; ``between()`` lets
+    the pipeline settle and clears the rows the sends added."""
     definitions = index_definitions(url)
-    result = {"indexes": sorted(definitions)}
+    result = {"indexes": sorted(definitions), "without_runs": [], "with_runs": []}
     try:
-        set_search_indexes(url, definitions, present=False)
-        between()
-        result["without"] = send()
-        between()
+        for _ in range(rounds):
+            set_search_indexes(url, definitions, present=False)
+            between()
+            result["without_runs"].append(send())
+            set_search_indexes(url, definitions, present=True)
+            between()
+            result["with_runs"].append(send())
+            between()
     finally:
         set_search_indexes(url, definitions, present=True)
-    result["with"] = send()
-    between()
-    without, with_ = result["without"]["requests_per_s"], result["with"]["requests_per_s"]
+    # A turn that completed no request at all is left out of the medians and counted: in
+    # every run so far the first turn after the first DROP INDEX CONCURRENTLY has been one
+    # (not understood yet; the later turns without the indexes are not).
+    turns = result["without_runs"] + result["with_runs"]
+    result["stalled_turns"] = sum(1 for run in turns if not run["requests"])
+    without = _median_rate(result["without_runs"])
+    with_ = _median_rate(result["with_runs"])
+    result["without"] = {"requests_per_s": without}
+    result["with"] = {"requests_per_s": with_}
     result["cost_percent"] = round(100 * (without - with_) / without, 1) if without else None
     return result
+
+
+def _median_rate(runs: list[dict]) -> float:
+    rates = [run["requests_per_s"] for run in runs if run["requests"]]
+    return statistics.median(rates) if rates else 0.0
 
 
 def refresh_reports(manage: Callable[..., str]) -> float:
